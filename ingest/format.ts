@@ -1,0 +1,39 @@
+/**
+ * The contract every trace-format reader under ingest/ implements. A reader turns source files into
+ * canonical rows (DESIGN.md schema) and hands them to a RowSink in any order: the sink sorts them by
+ * `ts` (stably) before they reach the Arrow file.
+ */
+import type { TraceRow } from './trace/writer.ts';
+
+export const FORMAT_NAMES = ['csv', 'kineto', 'nsys', 'nvprof', 'uvm-log', 'ftrace', 'damo'] as const;
+export type FormatName = (typeof FORMAT_NAMES)[number];
+
+export interface RowSink {
+  /** Appends one row (copied; reuse the object). Any `ts` order. */
+  append(row: TraceRow): void;
+  /** Trace metadata (META keys of trace/schema.ts); set freely before the ingest ends. */
+  readonly metadata: Map<string, string>;
+  /**
+   * Counts source records the canonical trace cannot say (issue 6: never silently dropped); the
+   * counts land in the `hetmem.unmapped` metadata and `hetmem inspect` shows them.
+   */
+  unmapped(kind: string, count?: number): void;
+}
+
+export interface IngestContext {
+  /** Reports progress in bytes of source read (for the TTY progress bar). */
+  progress(bytesRead: number): void;
+}
+
+export interface IngestFormat {
+  readonly name: FormatName;
+  /** One line for `hetmem ingest --help`. */
+  readonly description: string;
+  /**
+   * Whether a file looks like this format, from its name and its first bytes (already gunzipped when
+   * the file is gzip-compressed). Used by `--format auto`.
+   */
+  sniff(path: string, head: Uint8Array): boolean;
+  /** Reads the files (several only where the format allows, e.g. per-rank Kineto files) into `sink`. */
+  read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void>;
+}

@@ -1,0 +1,164 @@
+/**
+ * Reads a canonical trace batch by batch (random-access file reader over a file handle: only the
+ * footer and the batch being read are in memory), exposing each column as a typed array:
+ * Int64/Int32 columns as Float64Array (exact integers, NaN = null), dictionary columns as Int32Array
+ * codes (-1 = null) plus the dictionary's strings.
+ */
+import { open } from 'node:fs/promises';
+import { AsyncRecordBatchFileReader, RecordBatch, RecordBatchReader, type Data } from 'apache-arrow';
+import { BadInputError } from '../../common/bad-input.ts';
+import {
+  COLUMNS, DICT_COLUMNS, META, TRACE_SCHEMA_ID,
+  type DictColumn, type Int32Column, type Int64Column, type TraceMetadata,
+} from './schema.ts';
+
+const TWO32 = 4294967296;
+
+export class TraceBatch {
+  private readonly nums = new Map<string, Float64Array>();
+  private readonly codeViews = new Map<string, Int32Array>();
+  constructor(readonly batch: RecordBatch, private readonly dictCache: Map<string, { data: unknown; strings: string[] }>) {}
+
+  get length(): number { return this.batch.numRows; }
+
+  /** An Int64 or Int32 column as exact doubles; NaN where null. */
+  num(c: Int64Column | Int32Column): Float64Array {
+    let v = this.nums.get(c);
+    if (v) return v;
+    const data = this.column(c);
+    const n = data.length;
+    v = new Float64Array(n);
+    const vals = data.values as BigInt64Array | Int32Array;
+    if (vals instanceof BigInt64Array) {
+      const h = new Int32Array(vals.buffer, vals.byteOffset, n * 2);
+      for (let i = 0; i < n; i++) v[i] = h[2 * i + 1]! * TWO32 + (h[2 * i]! >>> 0);
+    } else {
+      for (let i = 0; i < n; i++) v[i] = vals[i]!;
+    }
+    if (data.nullCount > 0) {
+      const bm = data.nullBitmap!;
+      const off = data.offset;
+      for (let i = 0; i < n; i++) { const j = i + off; if (!(bm[j >> 3]! & (1 << (j & 7)))) v[i] = Number.NaN; }
+    }
+    this.nums.set(c, v);
+    return v;
+  }
+
+  /** Dictionary codes of a string column; -1 where null. Zero-copy when the column has no nulls. */
+  codes(c: DictColumn): Int32Array {
+    let v = this.codeViews.get(c);
+    if (v) return v;
+    const data = this.column(c);
+    v = data.values as Int32Array;
+    if (data.nullCount > 0) {
+      v = v.slice();
+      const bm = data.nullBitmap!;
+      const off = data.offset;
+      for (let i = 0; i < v.length; i++) { const j = i + off; if (!(bm[j >> 3]! & (1 << (j & 7)))) v[i] = -1; }
+    }
+    this.codeViews.set(c, v);
+    return v;
+  }
+
+  /** The strings of a dictionary column (index = code). Shared across batches while unchanged. */
+  dictionary(c: DictColumn): readonly string[] {
+    const dict = this.column(c).dictionary!;
+    const cached = this.dictCache.get(c);
+    if (cached && cached.data === dict && cached.strings.length === dict.length) return cached.strings;
+    const strings = dict.toArray() as unknown as string[];
+    const arr = Array.from(strings, (s) => String(s));
+    this.dictCache.set(c, { data: dict, strings: arr });
+    return arr;
+  }
+
+  /** Code of `s` in column `c`, or -1 when the batch's dictionary lacks it. */
+  codeOf(c: DictColumn, s: string): number { return this.dictionary(c).indexOf(s); }
+
+  private column(c: string): Data {
+    const child = this.batch.getChild(c);
+    if (!child) throw new Error(`trace batch has no column ${c}`);
+    return child.data[0]!;
+  }
+}
+
+export class TraceReader {
+  private readonly dictCache = new Map<string, { data: unknown; strings: string[] }>();
+  private constructor(readonly path: string, private readonly reader: AsyncRecordBatchFileReader) {}
+
+  static async open(path: string): Promise<TraceReader> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (e) {
+      throw new BadInputError(path, undefined, undefined, `cannot open trace (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    let reader: AsyncRecordBatchFileReader;
+    try {
+      const r = await RecordBatchReader.from(handle);
+      if (!r.isFile()) throw new Error('not an Arrow IPC file');
+      reader = (await r.open()) as AsyncRecordBatchFileReader;
+    } catch (e) {
+      await handle.close();
+      throw new BadInputError(path, undefined, undefined, `is not an Arrow IPC trace file (${(e as Error).message})`);
+    }
+    const t = new TraceReader(path, reader);
+    const id = reader.schema.metadata.get(META.schema);
+    if (id !== TRACE_SCHEMA_ID) {
+      await t.close();
+      throw new BadInputError(path, undefined, META.schema, `expected "${TRACE_SCHEMA_ID}", found ${id === undefined ? 'none' : `"${id}"`}`);
+    }
+    for (const c of COLUMNS) {
+      if (!reader.schema.fields.some((f) => f.name === c)) {
+        await t.close();
+        throw new BadInputError(path, undefined, c, 'column missing from the trace schema');
+      }
+    }
+    return t;
+  }
+
+  get metadata(): TraceMetadata { return this.reader.schema.metadata; }
+  get numBatches(): number { return this.reader.numRecordBatches; }
+
+  /** Reads batch `i` (random access). */
+  async batch(i: number): Promise<TraceBatch> {
+    const b = await this.reader.readRecordBatch(i);
+    if (!b) throw new Error(`${this.path}: no record batch ${i}`);
+    return new TraceBatch(b, this.dictCache);
+  }
+
+  /** Yields every batch in order. */
+  async *batches(): AsyncGenerator<TraceBatch> {
+    for (let i = 0; i < this.numBatches; i++) yield await this.batch(i);
+  }
+
+  async close(): Promise<void> { await this.reader.cancel(); }
+}
+
+/** One row as plain values: for tests, small traces and debugging only (allocates per row). */
+export interface PlainRow {
+  ts: number; dur: number | null; op: string; agent: string; addr: number | null; bytes: number | null;
+  obj: string | null; peer: string | null; mem: string | null; cause: string | null; stream: number | null; corr: number | null; name: string | null;
+}
+
+export async function readAllRows(path: string): Promise<PlainRow[]> {
+  const t = await TraceReader.open(path);
+  const out: PlainRow[] = [];
+  try {
+    for await (const b of t.batches()) {
+      const num = (c: Int64Column | Int32Column) => b.num(c);
+      const cols = { ts: num('ts'), dur: num('dur'), addr: num('addr'), bytes: num('bytes'), stream: num('stream'), corr: num('corr') };
+      const dicts = Object.fromEntries(DICT_COLUMNS.map((c) => [c, { codes: b.codes(c), strings: b.dictionary(c) }]));
+      const n = (a: Float64Array, i: number) => (Number.isNaN(a[i]!) ? null : a[i]!);
+      const s = (c: DictColumn, i: number) => { const d = dicts[c]!; const k = d.codes[i]!; return k < 0 ? null : d.strings[k]!; };
+      for (let i = 0; i < b.length; i++) {
+        out.push({
+          ts: cols.ts[i]!, dur: n(cols.dur, i), op: s('op', i)!, agent: s('agent', i)!, addr: n(cols.addr, i), bytes: n(cols.bytes, i),
+          obj: s('obj', i), peer: s('peer', i), mem: s('mem', i), cause: s('cause', i), stream: n(cols.stream, i), corr: n(cols.corr, i), name: s('name', i),
+        });
+      }
+    }
+  } finally {
+    await t.close();
+  }
+  return out;
+}

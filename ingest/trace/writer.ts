@@ -1,0 +1,233 @@
+/**
+ * Streams a canonical trace into an Arrow IPC file: fixed-size record batches, dictionary-encoded
+ * string columns (new strings of each batch go out as a dictionary delta, which the file format
+ * allows), written to a temporary name and renamed on `close()`.
+ *
+ * Rows are staged in preallocated typed arrays; `append` copies one caller-owned row object into them,
+ * so a producer reuses one `TraceRow` and allocates nothing per row.
+ */
+import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
+import {
+  AsyncByteQueue, Data, Int32, Int64, RecordBatch, RecordBatchFileWriter, Struct, Utf8, Vector, makeData, vectorFromArray,
+} from 'apache-arrow';
+import { commitTemp, discardTemp, tempPathFor } from '../../common/atomic-output.ts';
+import {
+  COLUMNS, DICT_COLUMNS, INT64_COLUMNS, META, dictType, traceSchema,
+  type DictColumn, type Int64Column, type Op, type TraceMetadata,
+} from './schema.ts';
+import type { Addr, Bytes, Ns } from './units.ts';
+
+/** One row as producers fill it. `null` = absent. */
+export interface TraceRow {
+  ts: Ns;
+  dur: Ns | null;
+  op: Op;
+  agent: string;
+  addr: Addr | null;
+  bytes: Bytes | null;
+  obj: string | null;
+  peer: string | null;
+  mem: string | null;
+  cause: string | null;
+  stream: number | null;
+  corr: number | null;
+  name: string | null;
+}
+
+export function emptyRow(): TraceRow {
+  return { ts: 0 as Ns, dur: null, op: 'sync', agent: 'cpu0', addr: null, bytes: null, obj: null, peer: null, mem: null, cause: null, stream: null, corr: null, name: null };
+}
+
+/** Resets the optional fields of a reused row. */
+export function clearRow(r: TraceRow): void {
+  r.dur = null; r.addr = null; r.bytes = null; r.obj = null; r.peer = null; r.mem = null;
+  r.cause = null; r.stream = null; r.corr = null; r.name = null;
+}
+
+export const DEFAULT_BATCH_ROWS = 65536;
+
+/** Writes Arrow IPC bytes straight to a file descriptor, synchronously (no queue to grow). */
+class FileDescriptorSink extends AsyncByteQueue {
+  constructor(private readonly fd: number) { super(); }
+  override write(value: unknown): void {
+    const buf = value as Uint8Array;
+    if (buf.byteLength > 0) writeSync(this.fd, buf);
+  }
+}
+
+class DictionaryColumn {
+  readonly codes: Int32Array;
+  private readonly index = new Map<string, number>();
+  private readonly pending: string[] = [];
+  private readonly chunks: Data<Utf8>[] = [vectorFromArray([], new Utf8()).data[0]!];
+  private lastString: string | null = null;
+  private lastCode = -1;
+  constructor(capacity: number) { this.codes = new Int32Array(capacity); }
+
+  code(s: string | null): number {
+    if (s === null) return -1;
+    if (s === this.lastString) return this.lastCode;
+    let c = this.index.get(s);
+    if (c === undefined) {
+      c = this.index.size;
+      this.index.set(s, c);
+      this.pending.push(s);
+    }
+    this.lastString = s;
+    this.lastCode = c;
+    return c;
+  }
+
+  /** The dictionary so far: earlier chunks (same objects, so the writer emits only a delta) + new strings. */
+  dictionary(): Vector<Utf8> {
+    if (this.pending.length > 0) {
+      this.chunks.push(vectorFromArray(this.pending.splice(0), new Utf8()).data[0]!);
+    }
+    return new Vector(this.chunks);
+  }
+}
+
+export class TraceWriter {
+  readonly metadata: TraceMetadata;
+  private readonly tmp: string;
+  private readonly fd: number;
+  private readonly arrow: RecordBatchFileWriter;
+  private readonly capacity: number;
+  private readonly int64: Record<Int64Column, Float64Array>;
+  private readonly int64Valid: Record<Int64Column, Uint8Array>;
+  private readonly stream: Int32Array;
+  private readonly streamValid: Uint8Array;
+  private readonly dicts: Record<DictColumn, DictionaryColumn>;
+  private n = 0;
+  private total = 0;
+  private lastTs = -Infinity;
+  private closed = false;
+
+  /** Opens `path` for writing (the file appears only on `close()`). */
+  constructor(readonly path: string, options: { batchRows?: number; metadata?: Record<string, string> } = {}) {
+    this.capacity = options.batchRows ?? DEFAULT_BATCH_ROWS;
+    this.metadata = new Map(Object.entries(options.metadata ?? {}));
+    const cap = this.capacity;
+    this.int64 = Object.fromEntries(INT64_COLUMNS.map((c) => [c, new Float64Array(cap)])) as Record<Int64Column, Float64Array>;
+    this.int64Valid = Object.fromEntries(INT64_COLUMNS.map((c) => [c, new Uint8Array(cap)])) as Record<Int64Column, Uint8Array>;
+    this.stream = new Int32Array(cap);
+    this.streamValid = new Uint8Array(cap);
+    this.dicts = Object.fromEntries(DICT_COLUMNS.map((c) => [c, new DictionaryColumn(cap)])) as Record<DictColumn, DictionaryColumn>;
+    this.tmp = tempPathFor(path);
+    this.fd = openSync(this.tmp, 'w');
+    this.arrow = new RecordBatchFileWriter();
+    this.arrow.reset(new FileDescriptorSink(this.fd));
+  }
+
+  /** Rows appended so far. */
+  get rows(): number { return this.total + this.n; }
+
+  /** Appends one row (copied; the caller may reuse the object). Rows must come in `ts` order. */
+  append(r: TraceRow): void {
+    if (r.ts < this.lastTs) throw new Error(`TraceWriter: rows must be sorted by ts (${r.ts} after ${this.lastTs})`);
+    this.lastTs = r.ts;
+    const i = this.n;
+    this.put('ts', i, r.ts);
+    this.put('dur', i, r.dur);
+    this.put('addr', i, r.addr);
+    this.put('bytes', i, r.bytes);
+    this.put('corr', i, r.corr);
+    if (r.stream === null) { this.streamValid[i] = 0; this.stream[i] = 0; } else { this.streamValid[i] = 1; this.stream[i] = r.stream; }
+    const d = this.dicts;
+    d.op.codes[i] = d.op.code(r.op);
+    d.agent.codes[i] = d.agent.code(r.agent);
+    d.obj.codes[i] = d.obj.code(r.obj);
+    d.peer.codes[i] = d.peer.code(r.peer);
+    d.mem.codes[i] = d.mem.code(r.mem);
+    d.cause.codes[i] = d.cause.code(r.cause);
+    d.name.codes[i] = d.name.code(r.name);
+    if (++this.n === this.capacity) this.flush();
+  }
+
+  private put(c: Int64Column, i: number, v: number | null): void {
+    if (v === null) { this.int64Valid[c][i] = 0; this.int64[c][i] = 0; } else { this.int64Valid[c][i] = 1; this.int64[c][i] = v; }
+  }
+
+  private flush(): void {
+    const n = this.n;
+    if (n === 0 && this.total > 0) return;
+    const schema = traceSchema(this.metadata);
+    const children = COLUMNS.map((c, k) => {
+      const type = schema.fields[k]!.type;
+      if ((INT64_COLUMNS as readonly string[]).includes(c)) {
+        const col = c as Int64Column;
+        return int64Data(type as Int64, this.int64[col], this.int64Valid[col], n);
+      }
+      if (c === 'stream') {
+        const { bitmap, nulls } = validityBitmap(this.streamValid, n);
+        return makeData({ type: new Int32(), length: n, nullCount: nulls, nullBitmap: bitmap, data: this.stream.slice(0, n) });
+      }
+      const dc = this.dicts[c as DictColumn];
+      const codes = dc.codes.slice(0, n);
+      const valid = new Uint8Array(n);
+      for (let i = 0; i < n; i++) valid[i] = codes[i]! >= 0 ? 1 : 0;
+      const { bitmap, nulls } = validityBitmap(valid, n);
+      if (nulls > 0) for (let i = 0; i < n; i++) if (codes[i]! < 0) codes[i] = 0;
+      return makeData({ type: dictType(c as DictColumn), length: n, nullCount: nulls, nullBitmap: bitmap, data: codes, dictionary: dc.dictionary() });
+    });
+    const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children });
+    this.arrow.write(new RecordBatch(schema, struct));
+    this.total += n;
+    this.n = 0;
+  }
+
+  /** Writes the last batch and the footer (with the final metadata), then renames into place. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (this.n > 0 || this.total === 0) this.flush();
+      // The file format keeps the schema (and so the metadata) in the footer, written now.
+      const schema = (this.arrow as unknown as { _schema: { metadata: Map<string, string> } })._schema;
+      for (const [k, v] of traceSchema(this.metadata).metadata) schema.metadata.set(k, v);
+      this.arrow.finish();
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.closed = true;
+      commitTemp(this.tmp, this.path);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+  }
+
+  /** Drops everything written; no file is left behind. */
+  abort(): void {
+    if (!this.closed) {
+      this.closed = true;
+      try { closeSync(this.fd); } catch { /* already closed */ }
+    }
+    discardTemp(this.tmp);
+  }
+}
+
+function validityBitmap(valid: Uint8Array, n: number): { bitmap: Uint8Array | undefined; nulls: number } {
+  let nulls = 0;
+  for (let i = 0; i < n; i++) nulls += 1 - valid[i]!;
+  if (nulls === 0) return { bitmap: undefined, nulls: 0 };
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (valid[i]) bitmap[i >> 3]! |= 1 << (i & 7);
+  return { bitmap, nulls };
+}
+
+const TWO32 = 4294967296;
+
+/** Exact doubles → Int64 through the two 32-bit halves (no BigInt per value). */
+function int64Data(type: Int64, values: Float64Array, valid: Uint8Array, n: number): Data<Int64> {
+  const out = new BigInt64Array(n);
+  const halves = new Int32Array(out.buffer);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const hi = Math.floor(v / TWO32);
+    halves[2 * i] = (v - hi * TWO32) | 0;
+    halves[2 * i + 1] = hi | 0;
+  }
+  const { bitmap, nulls } = validityBitmap(valid, n);
+  return makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data: out });
+}
+
+export { META };
