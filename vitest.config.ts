@@ -6,5 +6,6 @@ export default defineConfig({
     exclude: ['node_modules/**', 'out/**', '.scratch/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    reporters: ['default', './common/test-summary-reporter.ts'],
   },
 });
