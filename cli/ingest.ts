@@ -1,11 +1,39 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { FORMAT_NAMES, type FormatName } from '../ingest/format.ts';
+import { FORMATS } from '../ingest/formats.ts';
+import { ingest } from '../ingest/ingest.ts';
+import { CSV_PLACEMENT_BASE } from '../ingest/csv.ts';
 
-/** `hetmem ingest` — placeholder until issue 2 lands. */
+/** `hetmem ingest <file...> [--format f] -o trace.arrow`: source traces → canonical trace. */
 export function registerIngest(program: Command): void {
+  // Listed from the registry, so new format modules show up without touching this file.
+  const formats = FORMATS.map((f) => `  ${f.name.padEnd(9)} ${f.description}`).join('\n');
   program
     .command('ingest')
-    .description('(not implemented yet: issue 2)')
-    .action(() => {
-      throw new Error('hetmem ingest is not implemented yet (issue 2)');
+    .description('Convert source trace files into a canonical trace (hetmem.trace/1 Arrow IPC file), sorted by ts.')
+    .argument('<file...>', 'source trace file(s); .gz is read where the format allows')
+    .addOption(new Option('--format <name>', 'source format (auto sniffs each file\'s first bytes)').choices(['auto', ...FORMAT_NAMES]).default('auto'))
+    .requiredOption('-o, --output <trace.arrow>', 'canonical trace to write (written atomically; nothing is left on error)')
+    .addHelpText('after', `
+Formats:
+${formats}
+
+Canonical CSV: a header of trace columns (ts, op, agent required; dur, addr, bytes, obj, peer, mem,
+cause, stream, corr, name, offset optional), '#' comment lines, sizes like 64KiB/2MiB/1GiB, 0x hex
+addresses, times in ns or with ns/us/ms/s. Rows naming an obj without addr are placed 2 MiB-aligned
+in alloc order from 0x${CSV_PLACEMENT_BASE.toString(16)}; rows may be unsorted (sorted stably by ts).
+
+Examples:
+  hetmem ingest fixtures/rdma-ring-4.csv -o ring.arrow
+  hetmem ingest --format kineto rank0.json.gz rank1.json.gz -o train.arrow
+
+Exit codes: 0 ok, 2 bad input (message "file:line: column: problem"), 1 internal error.
+`)
+    .action(async (files: string[], opts: { format: FormatName | 'auto'; output: string }) => {
+      const r = await ingest(files, { format: opts.format, output: opts.output });
+      const unmapped = Object.entries(r.unmapped).map(([k, v]) => `${k}=${v}`).join(', ');
+      process.stderr.write(`hetmem: wrote ${r.output}: ${r.rows} rows from ${r.sourceFiles.length} ${r.format} file(s)` +
+        `${unmapped ? ` (unmapped: ${unmapped})` : ''}\n`);
     });
 }
+

@@ -1,11 +1,30 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { formatResult, RESULT_FORMATS, type ResultFormat } from '../analysis/format-result.ts';
+import { namedQueryNames } from '../analysis/named-queries.ts';
+import { query } from '../analysis/query.ts';
 
-/** `hetmem query` — placeholder until issue 5 lands. */
+/** `hetmem query <dir> <name | "SQL"> [--format table|csv|json]`: DuckDB over a run or a sweep. */
 export function registerQuery(program: Command): void {
   program
     .command('query')
-    .description('(not implemented yet: issue 5)')
-    .action(() => {
-      throw new Error('hetmem query is not implemented yet (issue 5)');
+    .description('Run a named query or free SQL (DuckDB) over a run directory or a sweep directory.')
+    .argument('<dir>', 'run directory (from hetmem replay) or sweep directory (from hetmem sweep)')
+    .argument('<query>', `a named query (${namedQueryNames().join(', ')}) or SQL`)
+    .addOption(new Option('--format <format>', 'output format').choices([...RESULT_FORMATS]).default('table'))
+    .option('--threads <n>', 'DuckDB threads (default 1: deterministic float sums)', (v) => Number.parseInt(v, 10))
+    .addHelpText('after', `
+Relations (every one has a "run" column and one column per sweep key):
+  events, timeline           events.parquet / timeline.parquet of every run
+  runs                       one row per run: headline numbers of summary.json
+  summary_metrics            every number of summary.json (metric = dotted path, value)
+  bar, links                 BAR and link figures of summary.json
+
+Examples:
+  hetmem query run/ migrations_by_cause
+  hetmem query sweep/ compare_variants --format csv > variants.csv
+  hetmem query sweep/ "SELECT \\"gpu0.bar\\", sum(bytes) FROM events WHERE kind = 'bounce' GROUP BY ALL" --format json`)
+    .action(async (dir: string, q: string, opts: { format: ResultFormat; threads?: number }) => {
+      const result = await query(dir, q, { threads: opts.threads });
+      process.stdout.write(formatResult(result, opts.format));
     });
 }

@@ -1,11 +1,20 @@
 import type { Command } from 'commander';
+import { report } from '../reports/report.ts';
 
-/** `hetmem report` — placeholder until issue 5 lands. */
+/** `hetmem report <run-or-sweep-dir> -o report.html`: the self-contained HTML report. */
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('(not implemented yet: issue 5)')
-    .action(() => {
-      throw new Error('hetmem report is not implemented yet (issue 5)');
+    .description('Write a self-contained HTML report (server-rendered SVG charts) of a run or a sweep, with every chart\'s data as CSV beside it.')
+    .argument('<dir>', 'run directory or sweep directory')
+    .option('-o, --out <file.html>', 'report file; the CSVs go to <name>-data/ beside it', 'report.html')
+    .option('--title <text>', 'page title')
+    .addHelpText('after', `
+Examples:
+  hetmem report run/ -o run.html
+  hetmem report sweep/ -o out/report.html     # adds variant comparison and capacity planning`)
+    .action(async (dir: string, opts: { out: string; title?: string }) => {
+      const r = await report(dir, { out: opts.out, title: opts.title });
+      process.stdout.write(`${r.html}\n`);
     });
 }

@@ -1,11 +1,38 @@
 import type { Command } from 'commander';
+import { UsageError } from '../common/bad-input.ts';
+import { sweep } from '../replay/sweep/sweep.ts';
+import { parseVary, type VaryAxis } from '../replay/sweep/variants.ts';
 
-/** `hetmem sweep` — placeholder until issue 5 lands. */
+/** `hetmem sweep <trace.arrow> --vary key=v1,v2 … -o dir`: what-if replays in worker threads. */
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('(not implemented yet: issue 5)')
-    .action(() => {
-      throw new Error('hetmem sweep is not implemented yet (issue 5)');
+    .description('Replay one trace under the cartesian product of variants, in parallel, into hive-style key=value run directories.')
+    .argument('<trace.arrow>', 'canonical trace')
+    .option('--platform <preset|file.yaml>', 'platform of every variant (or vary it: --vary platform=a,b)')
+    .option('--vary <key=v1,v2,...>', 'an axis: "platform" or any replay --set key (repeatable)', (v: string, acc: VaryAxis[]) => [...acc, parseVary(v)], [] as VaryAxis[])
+    .option('--workers <n>', 'worker threads (default: one per core)', (v) => positiveInt(v, '--workers'))
+    .option('--shard <i/N>', 'run only variants i, i+N, i+2N, … (0 <= i < N), e.g. from a Kubernetes Indexed Job or a Slurm array')
+    .requiredOption('-o, --out <dir>', 'sweep directory (re-running skips complete variants)')
+    .addHelpText('after', `
+Layout: <dir>/sweep.json and one run directory per variant, e.g.
+  <dir>/platform=a100-pcie4/gpu0.bar=256MiB/{events,timeline}.parquet, summary.json, run.json
+Read it whole with hetmem query/report, or as a hive-partitioned dataset from DuckDB, Spark or Trino.
+
+Examples:
+  hetmem sweep rdma.arrow --platform consumer-pcie4-256m --vary gpu0.bar=256MiB,1GiB,4GiB -o sweep/
+  hetmem sweep k.arrow --vary platform=a100-pcie4,h100-pcie5 --vary gpu0.memory=8GiB,16GiB --workers 2 -o sweep/
+  hetmem sweep k.arrow --platform a100-pcie4 --vary policy.prefetch=on,off --shard "$JOB_COMPLETION_INDEX/4" -o /shared/sweep/`)
+    .action(async (trace: string, opts: { platform?: string; vary: VaryAxis[]; workers?: number; shard?: string; out: string }) => {
+      if (opts.vary.length === 0) throw new UsageError('sweep: give at least one --vary key=v1,v2');
+      const r = await sweep({ trace, platform: opts.platform, vary: opts.vary, out: opts.out, workers: opts.workers, shard: opts.shard, progress: true });
+      process.stderr.write(`sweep: ${r.variants.length} of ${r.total} variants in this shard: ran ${r.ran}, skipped ${r.skipped} (complete)\n`);
+      process.stdout.write(`${r.out}\n`);
     });
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1) throw new UsageError(`${flag}: expected a positive integer (got "${v}")`);
+  return n;
 }

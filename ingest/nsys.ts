@@ -1,11 +1,353 @@
-/** Placeholder for the nsys reader (see ingest/format.ts). */
-import type { IngestFormat } from './format.ts';
+/**
+ * Nsight Systems SQLite exports (`nsys export --type sqlite`), schema 2.9 to 3.20, read with
+ * better-sqlite3 row iterators (memory bounded by the sink, not by the file).
+ *
+ * Mapping (DESIGN.md canonical trace; agents `gpu<deviceId>`, `cpu0`, `nic<nicId>`):
+ * - CUPTI_ACTIVITY_KIND_MEMCPY, explicit copyKind → `copy` from the source side to `peer` (host =
+ *   cpu0), `mem` = the host side's memory kind (pinned/pageable decides the cost) or else the
+ *   source's, `name` = `Memcpy HtoD (Pageable -> Device)` as Kineto spells it.
+ * - …MEMCPY with copyKind UVM_HTOD/UVM_DTOH/UVM_DTOD (11/12/13) → `obs_migrate` src → `peer` dst at
+ *   `virtualAddress`, `cause` from `migrationCause` (see cuda-vocabulary.ts), plus the derived access
+ *   of fault-caused ones (unified-memory-rows.ts).
+ * - CUPTI_ACTIVITY_KIND_KERNEL → `kernel` (name: demangled, via StringIds).
+ * - CUPTI_ACTIVITY_KIND_SYNCHRONIZATION → `sync` of cpu0 (the host thread waits), name = sync type.
+ * - CUDA_GPU_MEMORY_USAGE_EVENTS → `alloc`/`free` (device memory owned by its GPU, the rest by cpu0).
+ * - CUDA_UM_CPU_PAGE_FAULT_EVENTS / CUDA_UM_GPU_PAGE_FAULT_EVENTS → `obs_fault` (4 KiB at the
+ *   faulting address) plus the derived access.
+ * - TARGET_INFO_GPU / TARGET_INFO_NIC_INFO → META.devices; export metadata → META.sourceInfo.nsys.
+ * - Every other event table with rows is counted as unmapped `table:<NAME>`.
+ * Time: ns since the earliest of ANALYSIS_DETAILS.startTime and every mapped event (subtracted in
+ * SQLite, so absolute clocks beyond 2^53 stay exact).
+ * Enums come from the file's ENUM_* tables; schema 2.9 has none, and the fallbacks are the CUPTI /
+ * nsys 3.x numbering (cuda-vocabulary.ts).
+ */
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { BadInputError } from '../common/bad-input.ts';
+import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import {
+  ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
+  copyKindOf, faultAccessOf, memKindOf, migrationCauseOf, type CopyKind, type CopySide,
+} from './sqlite/cuda-vocabulary.ts';
+import {
+  RowCheck, countRows, isSqliteHeader, loadEnum, minOver, openReadOnly, quoteIdent, selectList, sqliteTablesOf,
+  tableColumns, tableNames, type Db, type WantedColumn,
+} from './sqlite/database.ts';
+import { addDevices, addSourceInfo, type DeviceInfo } from './sqlite/source-metadata.ts';
+import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
+import type { MemKind } from './trace/schema.ts';
+import { PAGE_SIZE, type Addr, type Bytes, type Ns } from './trace/units.ts';
+import { clearRow, emptyRow } from './trace/writer.ts';
+
+const T = {
+  memcpy: 'CUPTI_ACTIVITY_KIND_MEMCPY',
+  kernel: 'CUPTI_ACTIVITY_KIND_KERNEL',
+  sync: 'CUPTI_ACTIVITY_KIND_SYNCHRONIZATION',
+  memUsage: 'CUDA_GPU_MEMORY_USAGE_EVENTS',
+  cpuFaults: 'CUDA_UM_CPU_PAGE_FAULT_EVENTS',
+  gpuFaults: 'CUDA_UM_GPU_PAGE_FAULT_EVENTS',
+} as const;
+const MAPPED_TABLES: ReadonlySet<string> = new Set(Object.values(T));
+
+/** Tables that describe the capture rather than events: never "unmapped". */
+const DESCRIPTIVE = /^(ENUM_|TARGET_INFO_|META_DATA_|sqlite_|ANALYSIS_)|^(StringIds|ThreadNames|PROCESSES|ProcessStreams|EXPORT_META_DATA|CUDA_CALLCHAINS|UnwindMethodType|ThreadNames|OSRT_CALLCHAINS|SAMPLING_CALLCHAINS)$/;
+
+/** An nsys export has StringIds plus CUDA/target tables, and no nvprof StringTable. */
+export function looksLikeNsys(tables: Set<string> | undefined): boolean {
+  if (!tables || !tables.has('StringIds') || tables.has('StringTable')) return false;
+  return [T.memcpy, T.kernel, 'TARGET_INFO_GPU', 'META_DATA_EXPORT', 'ANALYSIS_DETAILS', 'CUPTI_ACTIVITY_KIND_RUNTIME'].some((t) => tables.has(t));
+}
 
 export const nsysFormat: IngestFormat = {
   name: 'nsys',
-  description: '(not implemented yet)',
-  sniff: () => false,
-  read: async () => {
-    throw new Error('the nsys reader is not implemented yet');
+  description: 'Nsight Systems SQLite export (nsys export --type sqlite), schema 2.9-3.20',
+  sniff: (path, head) => isSqliteHeader(head) && looksLikeNsys(sqliteTablesOf(path)),
+  async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
+    let done = 0;
+    for (const file of files) {
+      readNsysFile(file, sink);
+      done += statSync(file).size;
+      ctx.progress(done);
+    }
   },
 };
+
+/** Reads one export into `sink` (synchronous: better-sqlite3 is). */
+export function readNsysFile(file: string, sink: RowSink): void {
+  const db = openReadOnly(file);
+  try {
+    const tables = tableNames(db);
+    if (!looksLikeNsys(tables)) throw new BadInputError(file, undefined, undefined, 'is not an Nsight Systems SQLite export (no StringIds and CUDA/target tables)');
+    new NsysFile(file, db, tables, sink).read();
+  } finally {
+    db.close();
+  }
+}
+
+class NsysFile {
+  private readonly row = emptyRow();
+  private readonly strings = new Map<number, string>();
+  private readonly stringStmt;
+  private readonly base: bigint;
+
+  constructor(private readonly file: string, private readonly db: Db, private readonly tables: Set<string>, private readonly sink: RowSink) {
+    this.stringStmt = tables.has('StringIds') ? db.prepare('SELECT value FROM StringIds WHERE id = ?').pluck() : undefined;
+    const timed = [...MAPPED_TABLES].filter((t) => tables.has(t) && tableColumns(db, t).has('start')).map((table) => ({ table, column: 'start' }));
+    if (tables.has('ANALYSIS_DETAILS') && tableColumns(db, 'ANALYSIS_DETAILS').has('startTime')) timed.push({ table: 'ANALYSIS_DETAILS', column: 'startTime' });
+    this.base = minOver(db, timed) ?? 0n;
+  }
+
+  read(): void {
+    const has = (t: string) => this.tables.has(t) && countRows(this.db, t) > 0;
+    const faultKinds: ('cpu' | 'gpu')[] = [];
+    if (has(T.cpuFaults)) faultKinds.push('cpu');
+    if (has(T.gpuFaults)) faultKinds.push('gpu');
+    const um = new UnifiedMemoryRows(this.sink, faultKinds);
+    if (this.tables.has(T.memcpy)) this.memcpy(um);
+    if (this.tables.has(T.kernel)) this.kernels();
+    if (this.tables.has(T.sync)) this.syncs();
+    if (this.tables.has(T.memUsage)) this.memoryUsage();
+    if (this.tables.has(T.cpuFaults)) this.cpuFaults(um);
+    if (this.tables.has(T.gpuFaults)) this.gpuFaults(um);
+    this.devices();
+    this.countUnmapped();
+  }
+
+  private rows(table: string, wanted: readonly WantedColumn[]): IterableIterator<unknown[]> {
+    const sql = `SELECT ${selectList(this.file, table, tableColumns(this.db, table), wanted)} FROM ${quoteIdent(table)} ORDER BY rowid`;
+    const stmt = this.db.prepare(sql).raw(true);
+    const usesBase = wanted.some((w) => w.time);
+    return (usesBase ? stmt.iterate({ base: this.base }) : stmt.iterate()) as IterableIterator<unknown[]>;
+  }
+
+  private enumOf(table: string, fallback: ReadonlyMap<number, string>): Map<number, string> {
+    return loadEnum(this.db, this.tables, table, fallback);
+  }
+
+  private string(check: RowCheck, field: string, v: unknown): string | null {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'string') return v;
+    const id = check.signedInt(field, v);
+    let s = this.strings.get(id);
+    if (s === undefined) {
+      const got = this.stringStmt?.get(id) as string | undefined;
+      if (got === undefined) check.fail(field, `refers to StringIds id ${id}, which does not exist`);
+      s = got;
+      this.strings.set(id, s);
+    }
+    return s;
+  }
+
+  private memcpy(um: UnifiedMemoryRows): void {
+    const copyKinds = this.enumOf('ENUM_CUDA_MEMCPY_OPER', COPY_KIND_FALLBACK);
+    const memKinds = this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK);
+    const causes = this.enumOf('ENUM_CUDA_UNIF_MEM_MIGRATION', MIGRATION_CAUSE_FALLBACK);
+    const check = new RowCheck(this.file, T.memcpy);
+    const r = this.row;
+    for (const v of this.rows(T.memcpy, [
+      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
+      { names: ['deviceId'] }, { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true },
+      { names: ['copyKind'], required: true }, { names: ['srcKind'] }, { names: ['dstKind'] },
+      { names: ['srcDeviceId'] }, { names: ['dstDeviceId'] }, { names: ['migrationCause'] }, { names: ['virtualAddress'] },
+    ])) {
+      check.rowid = v[0] as number;
+      const ts = check.int('start', v[1]);
+      const dur = check.duration(ts, v[2]);
+      const device = check.optInt('deviceId', v[3]) ?? 0;
+      const stream = check.optInt('streamId', v[4]);
+      const corr = check.optInt('correlationId', v[5]);
+      const bytes = check.int('bytes', v[6]);
+      const kindId = check.signedInt('copyKind', v[7]);
+      const kind = copyKindOf(copyKinds.get(kindId));
+      if (!kind) { this.sink.unmapped('memcpy:unknown_kind'); continue; }
+      const srcDevice = check.optInt('srcDeviceId', v[10]) ?? device;
+      const dstDevice = check.optInt('dstDeviceId', v[11]) ?? device;
+      const bothDevices = kind.src === 'device' && kind.dst === 'device';
+      const src = agentOf(kind.src, bothDevices ? srcDevice : device);
+      const dst = agentOf(kind.dst, bothDevices ? dstDevice : device);
+      const span = { ts, dur, stream, corr };
+      if (kind.unified) {
+        const causeId = check.optInt('migrationCause', v[12]);
+        const cause = causeId === null ? null : migrationCauseOf(causes.get(causeId));
+        um.migration(span, src, dst, check.optInt('virtualAddress', v[13]), bytes, cause);
+        continue;
+      }
+      const srcSym = v[8] === null ? undefined : memKinds.get(check.signedInt('srcKind', v[8]));
+      const dstSym = v[9] === null ? undefined : memKinds.get(check.signedInt('dstKind', v[9]));
+      clearRow(r);
+      r.ts = ts as Ns; r.dur = dur as Ns; r.op = 'copy'; r.agent = src; r.peer = dst;
+      r.bytes = bytes as Bytes; r.stream = stream; r.corr = corr;
+      r.mem = copyMem(kind, memKindOf(srcSym), memKindOf(dstSym));
+      r.name = copyName(kind, srcSym, dstSym);
+      this.sink.append(r);
+    }
+  }
+
+  private kernels(): void {
+    const check = new RowCheck(this.file, T.kernel);
+    const r = this.row;
+    for (const v of this.rows(T.kernel, [
+      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
+      { names: ['deviceId'] }, { names: ['streamId'] }, { names: ['correlationId'] },
+      { names: ['demangledName', 'shortName', 'name'] },
+    ])) {
+      check.rowid = v[0] as number;
+      clearRow(r);
+      const ts = check.int('start', v[1]);
+      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'kernel';
+      r.agent = `gpu${check.optInt('deviceId', v[3]) ?? 0}`;
+      r.stream = check.optInt('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      r.name = this.string(check, 'demangledName', v[6]);
+      this.sink.append(r);
+    }
+  }
+
+  private syncs(): void {
+    const types = this.enumOf('ENUM_CUPTI_SYNC_TYPE', new Map());
+    const check = new RowCheck(this.file, T.sync);
+    const r = this.row;
+    for (const v of this.rows(T.sync, [
+      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
+      { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['syncType', 'deprecatedSyncType'] },
+    ])) {
+      check.rowid = v[0] as number;
+      clearRow(r);
+      const ts = check.int('start', v[1]);
+      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'sync'; r.agent = 'cpu0';
+      r.stream = check.optInt('streamId', v[3]); r.corr = check.optInt('correlationId', v[4]);
+      const t = v[5] === null ? undefined : check.signedInt('syncType', v[5]);
+      r.name = t === undefined ? null : types.get(t) ?? `sync_type_${t}`;
+      this.sink.append(r);
+    }
+  }
+
+  private memoryUsage(): void {
+    const memKinds = this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK);
+    const opers = this.enumOf('ENUM_CUDA_DEV_MEM_EVENT_OPER', new Map([[0, 'CUDA_DEV_MEM_EVENT_OPR_ALLOCATION'], [1, 'CUDA_DEV_MEM_EVENT_OPR_DEALLOCATION']]));
+    const check = new RowCheck(this.file, T.memUsage);
+    const r = this.row;
+    for (const v of this.rows(T.memUsage, [
+      { names: ['start'], required: true, time: true }, { names: ['deviceId'] }, { names: ['address'], required: true },
+      { names: ['bytes'], required: true }, { names: ['memKind'] }, { names: ['memoryOperationType'], required: true },
+      { names: ['name'] }, { names: ['correlationId'] },
+    ])) {
+      check.rowid = v[0] as number;
+      const oper = opers.get(check.signedInt('memoryOperationType', v[6]));
+      const op = oper?.endsWith('DEALLOCATION') ? 'free' : oper?.endsWith('ALLOCATION') ? 'alloc' : undefined;
+      if (!op) { this.sink.unmapped('memory_usage:unknown_operation'); continue; }
+      clearRow(r);
+      r.ts = check.int('start', v[1]) as Ns; r.op = op;
+      const mem = v[5] === null ? null : memKindOf(memKinds.get(check.signedInt('memKind', v[5])));
+      r.mem = mem;
+      r.agent = mem === 'device' ? `gpu${check.optInt('deviceId', v[2]) ?? 0}` : 'cpu0';
+      r.addr = check.int('address', v[3]) as Addr; r.bytes = check.int('bytes', v[4]) as Bytes;
+      const name = this.string(check, 'name', v[7]);
+      r.obj = name === '' ? null : name;
+      r.corr = check.optInt('correlationId', v[8]);
+      this.sink.append(r);
+    }
+  }
+
+  private cpuFaults(um: UnifiedMemoryRows): void {
+    const check = new RowCheck(this.file, T.cpuFaults);
+    for (const v of this.rows(T.cpuFaults, [{ names: ['start'], required: true, time: true }, { names: ['address'], required: true }])) {
+      check.rowid = v[0] as number;
+      const ts = check.int('start', v[1]);
+      um.fault({ ts, dur: null, stream: null, corr: null }, 'cpu0', check.int('address', v[2]), PAGE_SIZE, 'read');
+    }
+  }
+
+  private gpuFaults(um: UnifiedMemoryRows): void {
+    const access = this.enumOf('ENUM_CUDA_UNIF_MEM_ACCESS_TYPE', ACCESS_TYPE_FALLBACK);
+    const check = new RowCheck(this.file, T.gpuFaults);
+    for (const v of this.rows(T.gpuFaults, [
+      { names: ['start'], required: true, time: true }, { names: ['end'], time: true }, { names: ['deviceId'] },
+      { names: ['address'], required: true }, { names: ['numberOfPageFaults'] }, { names: ['faultAccessType'] },
+    ])) {
+      check.rowid = v[0] as number;
+      const ts = check.int('start', v[1]);
+      const dur = v[2] === null ? null : check.duration(ts, v[2]);
+      const n = check.optInt('numberOfPageFaults', v[5]);
+      const type = v[6] === null ? undefined : access.get(check.signedInt('faultAccessType', v[6]));
+      um.fault({ ts, dur, stream: null, corr: null }, `gpu${check.optInt('deviceId', v[3]) ?? 0}`, check.int('address', v[4]), PAGE_SIZE,
+        faultAccessOf(type), n !== null && n > 1 ? `coalesced:${n}` : null);
+    }
+  }
+
+  private devices(): void {
+    const devices: DeviceInfo[] = [];
+    for (const g of this.allRows('TARGET_INFO_GPU')) {
+      devices.push(compact({
+        agent: `gpu${g.id ?? g.cuDevice ?? 0}`, name: g.name, memory: g.totalMemory, bus: g.busLocation, uuid: g.uuid,
+        chip: g.chipName, sms: g.smCount, memoryBandwidth: g.memoryBandwidth,
+        compute: g.computeMajor !== undefined && g.computeMajor !== null ? `${g.computeMajor}.${g.computeMinor}` : undefined,
+      }));
+    }
+    const linkLayers = this.enumOf('ENUM_NET_LINK_TYPE', new Map());
+    const nicDevices = this.enumOf('ENUM_NET_DEVICE_ID', new Map());
+    for (const n of this.allRows('TARGET_INFO_NIC_INFO')) {
+      devices.push(compact({
+        agent: `nic${n.nicId ?? 0}`, name: n.name, guid: typeof n.GUID === 'string' ? n.GUID : n.GUID === undefined ? undefined : `0x${BigInt(n.GUID as number).toString(16)}`,
+        linkLayer: typeof n.linkLayer === 'number' ? linkLayers.get(n.linkLayer) ?? n.linkLayer : undefined,
+        model: typeof n.deviceId === 'number' ? nicDevices.get(n.deviceId) ?? n.deviceId : undefined,
+      }));
+    }
+    addDevices(this.sink, devices);
+    const meta: Record<string, unknown> = { file: basename(this.file), baseNs: this.base.toString() };
+    for (const m of this.allRows('META_DATA_EXPORT')) {
+      if (m.name === 'EXPORT_SCHEMA_VERSION') meta.schemaVersion = m.value;
+      if (m.name === 'EXPORT_PRODUCT_VERSION') meta.productVersion = m.value;
+    }
+    addSourceInfo(this.sink, 'nsys', meta);
+  }
+
+  /** All rows of a small descriptive table as objects; exact integers, larger ones as decimal strings. */
+  private allRows(table: string): Record<string, unknown>[] {
+    if (!this.tables.has(table)) return [];
+    const rows = this.db.prepare(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid`).safeIntegers(true).all() as Record<string, unknown>[];
+    for (const r of rows) {
+      for (const [k, v] of Object.entries(r)) {
+        if (typeof v === 'bigint') r[k] = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `0x${v.toString(16)}`;
+      }
+    }
+    return rows;
+  }
+
+  private countUnmapped(): void {
+    for (const t of [...this.tables].sort()) {
+      if (MAPPED_TABLES.has(t) || DESCRIPTIVE.test(t)) continue;
+      const n = countRows(this.db, t);
+      if (n > 0) this.sink.unmapped(`table:${t}`, n);
+    }
+  }
+}
+
+function agentOf(side: CopySide, device: number): string {
+  return side === 'host' ? 'cpu0' : `gpu${device}`;
+}
+
+/** The host side's memory kind when there is one (it decides the copy's cost), else the source's. */
+function copyMem(kind: CopyKind, src: MemKind | null, dst: MemKind | null): MemKind | null {
+  if (kind.src === 'host') return src;
+  if (kind.dst === 'host') return dst;
+  return src;
+}
+
+/** `Memcpy HtoD (Pageable -> Device)`, the Kineto spelling; without kinds just `Memcpy HtoD`. */
+export function copyName(kind: CopyKind, srcSym: string | undefined, dstSym: string | undefined): string {
+  const label = (sym: string | undefined) => {
+    if (sym === undefined) return undefined;
+    const i = sym.indexOf('MEMORY_KIND_');
+    const s = (i >= 0 ? sym.slice(i + 12) : sym).toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+    return s === 'Unknown' ? undefined : s;
+  };
+  const a = label(srcSym);
+  const b = label(dstSym);
+  return a && b ? `Memcpy ${kind.label} (${a} -> ${b})` : `Memcpy ${kind.label}`;
+}
+
+function compact(d: Record<string, unknown> & { agent: string }): DeviceInfo {
+  const out: DeviceInfo = { agent: d.agent };
+  for (const [k, v] of Object.entries(d)) if (v !== undefined && v !== null && v !== '' && k !== 'agent') out[k] = v;
+  return out;
+}

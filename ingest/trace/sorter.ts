@@ -95,6 +95,8 @@ export class SortingTraceWriter implements RowSink {
 
   append(r: TraceRow): void {
     if (this.done) throw new Error('SortingTraceWriter: append after close/abort');
+    // A NaN ts would make the sort order undefined: that is a bug in the format reader, not bad input.
+    if (!Number.isFinite(r.ts)) throw new Error(`SortingTraceWriter: ts must be a finite number (got ${r.ts})`);
     if (this.n === this.capacity) {
       if (this.n >= this.runRows) this.spill();
       else this.grow(Math.min(this.capacity * 2, this.runRows));

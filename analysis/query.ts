@@ -1,0 +1,53 @@
+/**
+ * `query(dir, nameOrSql)`: runs a named query (analysis/queries/*.sql) or free SQL over a run or a
+ * sweep directory (relations: see views.ts). A bad query is a UsageError carrying DuckDB's message.
+ */
+import { UsageError } from '../common/bad-input.ts';
+import { openDataset } from './dataset.ts';
+import { openDb, selectAll, type DbOptions, type QueryResult, type Db } from './duckdb.ts';
+import { namedQueryNames, namedQuerySql } from './named-queries.ts';
+import { attachDataset } from './views.ts';
+
+export type { QueryResult, Cell } from './duckdb.ts';
+
+/** Opens an in-memory DuckDB with the views of `dir`; the caller closes it. */
+export async function openAnalysis(dir: string, options: DbOptions = {}): Promise<Db> {
+  const dataset = openDataset(dir);
+  const db = await openDb(options);
+  try {
+    await attachDataset(db.connection, dataset, dir);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** The SQL a name or free text stands for. */
+export function resolveQuery(nameOrSql: string): string {
+  const named = namedQuerySql(nameOrSql.trim());
+  if (named !== undefined) return named;
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(nameOrSql.trim())) {
+    throw new UsageError(`unknown query "${nameOrSql}"; named queries: ${namedQueryNames().join(', ')} (or pass SQL)`);
+  }
+  return nameOrSql;
+}
+
+/** Runs SQL on an open analysis database; DuckDB's errors become UsageErrors (exit code 2). */
+export async function runSql(db: Db, sql: string): Promise<QueryResult> {
+  try {
+    return await selectAll(db.connection, sql);
+  } catch (e) {
+    throw new UsageError(`query failed: ${(e as Error).message}`);
+  }
+}
+
+export async function query(dir: string, nameOrSql: string, options: DbOptions = {}): Promise<QueryResult> {
+  const sql = resolveQuery(nameOrSql);
+  const db = await openAnalysis(dir, options);
+  try {
+    return await runSql(db, sql);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,171 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../common/bad-input.ts';
+import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
+import { nsysFormat, readNsysFile } from './nsys.ts';
+import { nvprofFormat } from './nvprof.ts';
+import { META } from './trace/schema.ts';
+
+const REPORT1 = new URL('../../shared/traces/nsys-fuser/report1.sqlite', import.meta.url).pathname;
+const NVPROF_FILE = new URL('../../shared/traces/uvm-eval/copy.nvprof', import.meta.url).pathname;
+const FIXTURE_SQL = readFileSync(new URL('../fixtures/ingest/nsys-unified-memory.sql', import.meta.url), 'utf8');
+const tmp = mkdtempSync(join(tmpdir(), 'hetmem-nsys-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Builds the fixture export (plus optional extra SQL) as a SQLite file in the temp dir. */
+function buildFixture(name: string, extraSql = ''): string {
+  const path = join(tmp, name);
+  const db = new Database(path);
+  db.exec(FIXTURE_SQL);
+  if (extraSql) db.exec(extraSql);
+  db.close();
+  return path;
+}
+
+function head(path: string): Uint8Array {
+  return readFileSync(path).subarray(0, 4096);
+}
+
+function read(path: string): CollectingSink {
+  const sink = new CollectingSink();
+  readNsysFile(path, sink);
+  return sink;
+}
+
+describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
+  const sink = new CollectingSink();
+  const db = new Database(REPORT1, { readonly: true });
+  const q = (sql: string) => db.prepare(sql).pluck().get() as number;
+
+  it('sniffs as nsys and not as nvprof', () => {
+    expect(nsysFormat.sniff(REPORT1, head(REPORT1))).toBe(true);
+    expect(nvprofFormat.sniff(REPORT1, head(REPORT1))).toBe(false);
+    expect(nsysFormat.sniff(NVPROF_FILE, head(NVPROF_FILE))).toBe(false);
+  });
+
+  it('maps kernels, copies and syncs with counts, bytes and durations from plain SQL', async () => {
+    await nsysFormat.read([REPORT1], sink, quietContext);
+    expect(sink.op('kernel').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL'));
+    expect(sink.op('kernel').reduce((s, r) => s + (r.dur ?? 0), 0)).toBe(q('SELECT sum("end" - start) FROM CUPTI_ACTIVITY_KIND_KERNEL'));
+    const copies = sink.op('copy');
+    expect(copies.length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMCPY WHERE copyKind < 11'));
+    expect(CollectingSink.bytes(copies)).toBe(q('SELECT sum(bytes) FROM CUPTI_ACTIVITY_KIND_MEMCPY WHERE copyKind < 11'));
+    // copyKind 1 is HtoD in ENUM_CUDA_MEMCPY_OPER: host (cpu0) to the GPU.
+    expect(copies.filter((r) => r.agent === 'cpu0' && r.peer === 'gpu0').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMCPY WHERE copyKind = 1'));
+    expect(sink.op('sync').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_SYNCHRONIZATION'));
+    expect(sink.op('obs_migrate').length).toBe(0); // the README: no unified-memory rows
+  });
+
+  it('uses the earliest of the session start and the events as time zero', () => {
+    const base = q(`SELECT min(m) FROM (SELECT min(start) m FROM CUPTI_ACTIVITY_KIND_KERNEL UNION ALL SELECT min(start) FROM CUPTI_ACTIVITY_KIND_MEMCPY
+      UNION ALL SELECT min(start) FROM CUPTI_ACTIVITY_KIND_SYNCHRONIZATION UNION ALL SELECT startTime FROM ANALYSIS_DETAILS)`);
+    const firstKernel = q('SELECT min(start) FROM CUPTI_ACTIVITY_KIND_KERNEL');
+    expect(Math.min(...sink.op('kernel').map((r) => r.ts))).toBe(firstKernel - base);
+    expect(sink.rows.every((r) => r.ts >= 0)).toBe(true);
+  });
+
+  it('names kernels through StringIds', () => {
+    const names = db.prepare('SELECT s.value FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.demangledName ORDER BY k.rowid').pluck().all();
+    expect(sink.op('kernel').map((r) => r.name)).toEqual(names);
+  });
+
+  it('puts the H200 and both NICs into the devices metadata', () => {
+    const devices = JSON.parse(sink.metadata.get(META.devices)!) as { agent: string; name: string; memory?: number }[];
+    expect(devices.find((d) => d.agent === 'gpu0')).toMatchObject({ name: 'NVIDIA H200', memory: q('SELECT totalMemory FROM TARGET_INFO_GPU') });
+    expect(devices.filter((d) => d.agent.startsWith('nic')).map((d) => d.name)).toEqual(['mlx5_0', 'mlx5_1']);
+    expect(JSON.parse(sink.metadata.get(META.sourceInfo)!).nsys[0].schemaVersion).toBe('3.17.1');
+  });
+
+  it('counts every unmapped event table with its row count', () => {
+    for (const t of ['CUPTI_ACTIVITY_KIND_RUNTIME', 'CUPTI_ACTIVITY_KIND_MEMSET', 'NVTX_EVENTS', 'SCHED_EVENTS']) {
+      expect(sink.unmappedCounts.get(`table:${t}`)).toBe(q(`SELECT count(*) FROM ${t}`));
+    }
+    expect(sink.unmappedCounts.has('table:StringIds')).toBe(false);
+  });
+});
+
+describe('nsys: own fixture with unified-memory rows (fixtures/ingest/nsys-unified-memory.sql)', () => {
+  // Expected values below are worked out by hand from the INSERT statements; time zero is
+  // ANALYSIS_DETAILS.startTime = 1,000,000,000 ns (earlier than every event).
+  const sink = read(buildFixture('um.sqlite'));
+
+  it('maps the kernel with its StringIds name', () => {
+    expect(sink.op('kernel')).toEqual([expect.objectContaining({ ts: 100000, dur: 800000, agent: 'gpu0', stream: 7, corr: 21, name: 'void touch<float>(float*, unsigned long)' })]);
+  });
+
+  it('maps copyKind 11/12 to obs_migrate with causes from ENUM_CUDA_UNIF_MEM_MIGRATION', () => {
+    const m = sink.op('obs_migrate');
+    expect(m.map((r) => [r.agent, r.peer, r.bytes, r.cause])).toEqual([
+      ['cpu0', 'gpu0', 65536, 'fault'], ['cpu0', 'gpu0', 65536, 'fault'], ['cpu0', 'gpu0', 1966080, 'prefetch'],
+      ['gpu0', 'cpu0', 4096, 'fault'], ['cpu0', 'gpu0', 2097152, 'user_prefetch'], ['gpu0', 'cpu0', 2097152, 'eviction'],
+    ]);
+    expect(m[2]!.addr).toBe(140000000131072);
+    expect(m[0]).toMatchObject({ ts: 200000, dur: 10000 });
+  });
+
+  it('maps the explicit pinned copy', () => {
+    expect(sink.op('copy')).toEqual([expect.objectContaining({
+      ts: 4000000, dur: 50000, agent: 'cpu0', peer: 'gpu0', bytes: 1048576, mem: 'pinned', stream: 7, corr: 33, name: 'Memcpy HtoD (Pinned -> Device)',
+    })]);
+  });
+
+  it('maps memory usage events to alloc/free with owner and kind', () => {
+    expect(sink.op('alloc').map((r) => [r.agent, r.mem, r.addr, r.bytes])).toEqual([['cpu0', 'managed', 140000000000000, 8388608], ['gpu0', 'device', 139000000000000, 1048576]]);
+    expect(sink.op('free').map((r) => [r.ts, r.addr])).toEqual([[5000000, 140000000000000], [5100000, 139000000000000]]);
+  });
+
+  it('maps faults to obs_fault plus the faulting access, and derives nothing more from fault-caused migrations', () => {
+    expect(sink.op('obs_fault').map((r) => [r.agent, r.addr, r.bytes, r.name])).toEqual([
+      ['cpu0', 140000000000000, 4096, null], ['gpu0', 140000000000000, 4096, 'coalesced:12'], ['gpu0', 140000000065536, 4096, 'coalesced:3'],
+    ].sort((a, b) => (a[0] === b[0] ? 0 : a[0] === 'cpu0' ? -1 : 1)));
+    const accesses = sink.rows.filter((r) => r.op === 'read' || r.op === 'write' || r.op === 'atomic');
+    // faultAccessType 2 = WRITE, 1 = READ; the CPU fault has no type → read.
+    expect(accesses.map((r) => [r.op, r.agent, r.addr, r.name]).sort()).toEqual([
+      ['read', 'cpu0', 140000000000000, 'derived:fault'], ['read', 'gpu0', 140000000065536, 'derived:fault'], ['write', 'gpu0', 140000000000000, 'derived:fault'],
+    ]);
+    expect(sink.rows.length).toBe(18); // 1 kernel + 6 migrations + 1 copy + 4 alloc/free + 3 faults + 3 accesses
+    expect(sink.unmappedCounts.get('table:CUPTI_ACTIVITY_KIND_RUNTIME')).toBe(1);
+  });
+
+  it('derives the faulting side access from fault-caused migrations when there are no fault events', () => {
+    const s = read(buildFixture('no-faults.sqlite', 'DELETE FROM CUDA_UM_GPU_PAGE_FAULT_EVENTS; DELETE FROM CUDA_UM_CPU_PAGE_FAULT_EVENTS;'));
+    const derived = s.rows.filter((r) => r.name === 'derived:migration');
+    // three fault-caused migrations: two HtoD (the GPU faulted) and one DtoH (the CPU faulted)
+    expect(derived.map((r) => [r.op, r.agent, r.addr, r.bytes])).toEqual([
+      ['read', 'gpu0', 140000000000000, 65536], ['read', 'gpu0', 140000000065536, 65536], ['read', 'cpu0', 140000000000000, 4096],
+    ]);
+    // each derived access comes before its migration (same ts; the sink sorts stably)
+    const i = s.rows.indexOf(derived[0]!);
+    expect(s.rows[i + 1]).toMatchObject({ op: 'obs_migrate', ts: derived[0]!.ts });
+  });
+
+  it('falls back to the CUPTI numbering when the ENUM tables are missing (schema 2.9)', () => {
+    const drop = ['ENUM_CUDA_MEMCPY_OPER', 'ENUM_CUDA_MEM_KIND', 'ENUM_CUDA_UNIF_MEM_MIGRATION', 'ENUM_CUDA_UNIF_MEM_ACCESS_TYPE', 'ENUM_CUDA_DEV_MEM_EVENT_OPER']
+      .map((t) => `DROP TABLE ${t};`).join('');
+    const s = read(buildFixture('no-enums.sqlite', drop));
+    const strip = (c: CollectingSink) => c.rows.map((r) => ({ ...r }));
+    expect(strip(s)).toEqual(strip(sink));
+  });
+});
+
+describe('nsys: bad input', () => {
+  it('names file, table, rowid and field for an interval that ends before it starts', () => {
+    const path = buildFixture('bad-end.sqlite', 'UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET "end" = 1000000000;');
+    expect(() => read(path)).toThrow(BadInputError);
+    expect(() => read(path)).toThrow(`${path}:CUPTI_ACTIVITY_KIND_KERNEL:1: end: is before start`);
+  });
+
+  it('rejects negative byte counts and missing required columns', () => {
+    const neg = buildFixture('bad-bytes.sqlite', 'UPDATE CUPTI_ACTIVITY_KIND_MEMCPY SET bytes = -1 WHERE rowid = 7;');
+    expect(() => read(neg)).toThrow(`${neg}:CUPTI_ACTIVITY_KIND_MEMCPY:7: bytes: must not be negative (got -1)`);
+    const missing = buildFixture('bad-cols.sqlite', 'ALTER TABLE CUDA_UM_CPU_PAGE_FAULT_EVENTS DROP COLUMN address;');
+    expect(() => read(missing)).toThrow(`${missing}:CUDA_UM_CPU_PAGE_FAULT_EVENTS: address: column is missing`);
+  });
+
+  it('refuses a SQLite file that is not an nsys export', () => {
+    expect(() => read(NVPROF_FILE)).toThrow(/is not an Nsight Systems SQLite export/);
+  });
+});

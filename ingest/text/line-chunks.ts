@@ -1,0 +1,47 @@
+/**
+ * Streams a text file as chunks of whole lines (without terminators; a trailing `\r` is removed), so
+ * the text readers hold one 64 KiB chunk at a time whatever the file size. Chunks of lines instead of
+ * single lines keep the per-line cost to a loop iteration rather than an awaited promise.
+ */
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+/** What every text parser consumes: lines in order, grouped in chunks (an array of arrays in tests). */
+export type LineChunks = AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
+
+const CHUNK_BYTES = 1 << 16;
+
+/** Yields the lines of `path` chunk by chunk; `onBytes` gets the running total of bytes read. */
+export async function* readLineChunks(path: string, onBytes?: (totalBytes: number) => void): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let total = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    onBytes?.(total);
+    const text = rest + decoder.write(chunk);
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    for (let i = 0; i < lines.length; i++) lines[i] = stripCr(lines[i]!);
+    if (lines.length > 0) yield lines;
+  }
+  rest += decoder.end();
+  if (rest !== '') yield [stripCr(rest)];
+}
+
+/** The lines of an in-memory text, in the LineChunks shape (tests, fuzzing). */
+export function textLineChunks(text: string): string[][] {
+  const lines = text.split('\n').map(stripCr);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return [lines];
+}
+
+function stripCr(s: string): string {
+  return s.endsWith('\r') ? s.slice(0, -1) : s;
+}
+
+/** The first line of a sniffed head (bytes may end mid-line; that is fine for a prefix test). */
+export function headLines(head: Uint8Array, max = 20): string[] {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 8192));
+  return text.split('\n').slice(0, max).map(stripCr);
+}

@@ -1,0 +1,215 @@
+/**
+ * The batched replay engine: streams a canonical trace's Arrow record batches through the memory
+ * model. Per batch it maps the dictionary columns (op, agent, obj, mem, name) to small integer tables
+ * once; the row loop then reads typed-array columns only and allocates nothing per row.
+ *
+ * A row runs at modeled time `ts + delay[agent]` (memory-model.ts). An open GPU fault batch is serviced
+ * before any row that does not join it (same GPU, same modeled time: §2.2), so the model stays in time
+ * order. `sync` waits for the agent's asynchronous work and, for a CPU, for every GPU's work.
+ */
+import { BadInputError } from '../common/bad-input.ts';
+import { startProgress } from '../common/progress.ts';
+import { MEM_KINDS, OPS, type Op } from '../ingest/trace/schema.ts';
+import { TraceReader, type TraceBatch } from '../ingest/trace/reader.ts';
+import { Topology } from './interconnect/topology.ts';
+import { AGENT_CPU, AGENT_GPU, MemoryModel } from './memory/memory-model.ts';
+import type { Platform } from './platform.ts';
+
+const op = (o: Op) => OPS.indexOf(o);
+const OP_ALLOC = op('alloc'), OP_FREE = op('free'), OP_READ = op('read'), OP_WRITE = op('write'), OP_ATOMIC = op('atomic');
+const OP_KERNEL = op('kernel'), OP_COPY = op('copy'), OP_PREFETCH = op('prefetch'), OP_ADVISE = op('advise');
+const OP_SUBMIT = op('submit'), OP_PEER_MAP = op('peer_map'), OP_PEER_UNMAP = op('peer_unmap'), OP_SYNC = op('sync');
+
+/** Hooks for the operations issue 4 models (peer mappings, command submission); no-ops here. */
+export interface OpHooks {
+  submit?(model: MemoryModel, agent: number, t: number, objId: number): void;
+  peerMap?(model: MemoryModel, agent: number, peer: number, t: number, allocId: number, addr: number, bytes: number): void;
+  peerUnmap?(model: MemoryModel, agent: number, peer: number, t: number, allocId: number, addr: number, bytes: number): void;
+}
+
+export interface EngineResult { model: MemoryModel; rows: number }
+
+interface BatchTables {
+  ops: Int8Array; agents: Int32Array; objs: Int32Array; mems: Int8Array; names: readonly string[]; objNames: readonly string[];
+}
+
+export async function runEngine(tracePath: string, platform: Platform, hooks: OpHooks = {}): Promise<EngineResult> {
+  const topology = new Topology(platform);
+  const model = new MemoryModel(platform, topology);
+  const reader = await TraceReader.open(tracePath);
+  const progress = startProgress('replay', reader.numBatches, 'batches');
+  let rowBase = 0;
+  const advice = new Map<string, { advice: string; target: number }>();
+  try {
+    let k = 0;
+    for await (const b of reader.batches()) {
+      replayBatch(model, b, tables(model, b, tracePath), rowBase, tracePath, advice, hooks);
+      rowBase += b.length;
+      progress.update(++k);
+    }
+  } finally {
+    progress.stop();
+    await reader.close();
+  }
+  if (model.batch.open) model.serviceBatch();
+  for (let a = 0; a < model.agentNames.length; a++) {
+    model.noteEnd(model.traceFrontier[a]! + model.delay[a]!);
+    model.noteEnd(model.pendingUntil[a]!);
+  }
+  return { model, rows: rowBase };
+}
+
+function tables(model: MemoryModel, b: TraceBatch, file: string): BatchTables {
+  const opNames = b.dictionary('op');
+  const ops = Int8Array.from(opNames, (s) => OPS.indexOf(s as Op));
+  const agents = Int32Array.from(b.dictionary('agent'), (s) => model.agentNames.indexOf(s));
+  const objNames = b.dictionary('obj');
+  const objs = Int32Array.from(objNames, (s) => model.events.id(s));
+  const mems = Int8Array.from(b.dictionary('mem'), (s) => MEM_KINDS.indexOf(s as (typeof MEM_KINDS)[number]));
+  void file;
+  return { ops, agents, objs, mems, names: b.dictionary('name'), objNames };
+}
+
+function replayBatch(
+  model: MemoryModel, b: TraceBatch, tb: BatchTables, rowBase: number, file: string,
+  advice: Map<string, { advice: string; target: number }>, hooks: OpHooks,
+): void {
+  const n = b.length;
+  const ts = b.num('ts');
+  const dur = b.num('dur');
+  const addr = b.num('addr');
+  const bytes = b.num('bytes');
+  const opc = b.codes('op');
+  const agc = b.codes('agent');
+  const objc = b.codes('obj');
+  const peerc = b.codes('peer');
+  const memc = b.codes('mem');
+  const namec = b.codes('name');
+  const peerNames = b.dictionary('peer');
+  const { ops, agents, objs, mems } = tb;
+  const delay = model.delay;
+  const frontier = model.traceFrontier;
+  const batch = model.batch;
+  const map = model.map;
+  const bad = (i: number, field: string, problem: string): never => { throw new BadInputError(file, `row ${rowBase + i + 1}`, field, problem); };
+  const peerAgent = (i: number): number => {
+    const c = peerc[i]!;
+    if (c < 0) return -1;
+    const p = model.agentNames.indexOf(peerNames[c]!);
+    if (p < 0) bad(i, 'peer', `agent "${peerNames[c]}" is not on platform ${model.platform.name} (agents: ${model.agentNames.join(', ')})`);
+    return p;
+  };
+  /** The allocation a row addresses (by addr, else by obj); -1 when none. */
+  const allocOf = (i: number): number => {
+    const a = addr[i]!;
+    if (a === a) return map.find(a);
+    const o = objc[i]!;
+    return o >= 0 ? map.findObj(objs[o]!) : -1;
+  };
+  for (let i = 0; i < n; i++) {
+    const o = ops[opc[i]!]!;
+    const a = agents[agc[i]!]!;
+    if (a < 0) bad(i, 'agent', `agent "${b.dictionary('agent')[agc[i]!]}" is not on platform ${model.platform.name} (agents: ${model.agentNames.join(', ')})`);
+    const tsi = ts[i]!;
+    let t = tsi + delay[a]!;
+    if (batch.count > 0 && !(o <= OP_ATOMIC && o >= OP_READ && batch.joins(a, t, model.faultEngineFree[model.memGpu[model.agentMem[a]!]!]!))) {
+      model.serviceBatch();
+      t = tsi + delay[a]!;
+    }
+    const d = dur[i]!;
+    const endTrace = d === d ? tsi + d : tsi;
+    if (endTrace > frontier[a]!) frontier[a] = endTrace;
+    if (o === OP_READ || o === OP_WRITE || o === OP_ATOMIC) {
+      const id = allocOf(i);
+      if (id < 0) { model.stats.unmappedRows++; continue; }
+      const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
+      const len = bytes[i]! === bytes[i]! ? bytes[i]! : addr[i]! === addr[i]! ? 1 : map.end[id]! - map.start[id]!;
+      model.access(a, tsi, id, start, len, o !== OP_READ);
+      continue;
+    }
+    switch (o) {
+      case OP_ALLOC: {
+        const ad = addr[i]!;
+        const by = bytes[i]!;
+        if (ad !== ad) bad(i, 'addr', 'an alloc needs an address');
+        if (!(by > 0)) bad(i, 'bytes', 'an alloc needs a positive size');
+        const mk = memc[i]! < 0 ? MEM_KINDS.indexOf('managed') : mems[memc[i]!]!;
+        if (mk < 0) bad(i, 'mem', `unknown memory kind (known: ${MEM_KINDS.join(', ')})`);
+        const r = model.alloc(t, a, peerAgent(i), ad, by, mk, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
+        if (typeof r === 'string') bad(i, 'addr', r);
+        break;
+      }
+      case OP_FREE: {
+        const id = allocOf(i);
+        if (id >= 0) model.free(t, id); else model.stats.unmappedRows++;
+        break;
+      }
+      case OP_PREFETCH: {
+        const id = allocOf(i);
+        const p = peerAgent(i);
+        if (p < 0 || model.agentMem[p]! < 0) bad(i, 'peer', 'a prefetch names its destination processor (cpu<N> or gpu<N>) in peer');
+        if (id < 0) { model.stats.unmappedRows++; break; }
+        const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
+        const len = bytes[i]! === bytes[i]! ? bytes[i]! : map.end[id]! - start;
+        const end = model.userPrefetch(a, t, id, start, len, model.agentMem[p]!);
+        if (end > model.pendingUntil[a]!) model.pendingUntil[a] = end;
+        break;
+      }
+      case OP_ADVISE: {
+        const id = allocOf(i);
+        if (id < 0) { model.stats.unmappedRows++; break; }
+        const nm = namec[i]! < 0 ? '' : tb.names[namec[i]!]!;
+        let adv = advice.get(nm);
+        if (!adv) { adv = parseAdvice(model, nm) ?? bad(i, 'name', `unknown advice "${nm}" (preferred:<agent>, accessed_by:<agent>, read_mostly, unset_…)`); advice.set(nm, adv); }
+        const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
+        const len = bytes[i]! === bytes[i]! ? bytes[i]! : map.end[id]! - start;
+        model.advise(id, start, len, adv.advice, adv.target);
+        break;
+      }
+      case OP_COPY: {
+        const p = peerAgent(i);
+        const by = bytes[i]! === bytes[i]! ? bytes[i]! : 0;
+        const src = model.agentMem[a]!;
+        if (src < 0 || p < 0 || model.agentMem[p]! < 0) {
+          // A NIC/NVMe DMA into memory: it goes wherever the pages are.
+          const id = allocOf(i);
+          if (id < 0) { model.stats.unmappedRows++; break; }
+          model.access(a, tsi, id, addr[i]! === addr[i]! ? addr[i]! : map.start[id]!, by, true);
+        } else {
+          model.copy(a, t, src, model.agentMem[p]!, by, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
+        }
+        break;
+      }
+      case OP_SYNC: {
+        const p = peerAgent(i);
+        let until = model.pendingUntil[a]!;
+        const wait = (x: number) => { const e = Math.max(frontier[x]! + delay[x]!, model.pendingUntil[x]!); if (e > until) until = e; };
+        if (p >= 0) wait(p);
+        else if (model.agentKind[a] === AGENT_CPU) for (const g of model.gpuAgents) wait(g);
+        if (until > t) delay[a]! += until - t;
+        break;
+      }
+      case OP_SUBMIT: hooks.submit?.(model, a, t, objc[i]! < 0 ? -1 : objs[objc[i]!]!); break;
+      case OP_PEER_MAP:
+      case OP_PEER_UNMAP: {
+        const id = allocOf(i);
+        const h = o === OP_PEER_MAP ? hooks.peerMap : hooks.peerUnmap;
+        h?.(model, a, peerAgent(i), t, id, addr[i]!, bytes[i]!);
+        break;
+      }
+      case OP_KERNEL: break; // its span is in the frontier; its accesses are separate rows
+      default: break;        // obs_* rows are observations, not inputs (DESIGN.md)
+    }
+  }
+  void AGENT_GPU;
+}
+
+function parseAdvice(model: MemoryModel, name: string): { advice: string; target: number } | undefined {
+  const m = /^(preferred|accessed_by|unset_preferred|unset_accessed_by|read_mostly|unset_read_mostly)(?::(\w+))?$/.exec(name);
+  if (!m) return undefined;
+  const needsTarget = m[1] === 'preferred' || m[1] === 'accessed_by' || m[1] === 'unset_accessed_by';
+  if (!needsTarget) return { advice: m[1]!, target: -1 };
+  const agent = model.agentNames.indexOf(m[2] ?? '');
+  if (agent < 0 || model.agentMem[agent]! < 0) return undefined;
+  return { advice: m[1]!, target: model.agentMem[agent]! };
+}

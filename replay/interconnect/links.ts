@@ -1,0 +1,72 @@
+/**
+ * Link occupancy and accounting. The queueing model (issue 3 §2): a transfer holds every link
+ * direction of its path for its whole duration, `fixed + Σ latency + ⌈bytes / bottleneck bandwidth⌉`
+ * ns; a link direction carries one transfer at a time, so a transfer starts when it is requested or
+ * when the last direction of its path frees up, whichever is later (FIFO in request order). Both
+ * directions of a link are independent (PCIe/NVLink are full duplex).
+ *
+ * Every transfer is logged (start, duration, bytes, path) in typed arrays so the timeline can spread
+ * bytes and busy time over intervals afterwards.
+ */
+import type { Path, Topology } from './topology.ts';
+
+export class Links {
+  /** per direction id */
+  readonly freeAt: Float64Array;
+  readonly bytes: Float64Array;
+  readonly busy: Float64Array;
+  readonly transfers: Float64Array;
+  /** the start time of the last `transfer()` (returned separately to avoid an object per call) */
+  lastStart = 0;
+  private readonly pathIds = new Map<Path, number>();
+  readonly pathList: Path[] = [];
+  // transfer log
+  logStart = new Float64Array(1024);
+  logDur = new Float64Array(1024);
+  logBytes = new Float64Array(1024);
+  logPath = new Int32Array(1024);
+  logCount = 0;
+
+  constructor(readonly topology: Topology) {
+    const D = 2 * topology.linkCount;
+    this.freeAt = new Float64Array(D);
+    this.bytes = new Float64Array(D);
+    this.busy = new Float64Array(D);
+    this.transfers = new Float64Array(D);
+  }
+
+  /** Duration of moving `bytes` over `path` with no queueing (integer ns). */
+  static duration(path: Path, bytes: number, fixed: number): number {
+    return fixed + path.latency + Math.ceil(bytes / path.bottleneck);
+  }
+
+  /** Queues a transfer requested at time `t`; returns its end time (`lastStart` = its start). */
+  transfer(path: Path, t: number, bytes: number, fixed: number): number {
+    const dirs = path.dirs;
+    let start = t;
+    for (let i = 0; i < dirs.length; i++) { const f = this.freeAt[dirs[i]!]!; if (f > start) start = f; }
+    const dur = Links.duration(path, bytes, fixed);
+    const end = start + dur;
+    for (let i = 0; i < dirs.length; i++) {
+      const d = dirs[i]!;
+      this.freeAt[d] = end;
+      this.bytes[d]! += bytes;
+      this.busy[d]! += dur;
+      this.transfers[d]! += 1;
+    }
+    this.log(start, dur, bytes, path);
+    this.lastStart = start;
+    return end;
+  }
+
+  private log(start: number, dur: number, bytes: number, path: Path): void {
+    let id = this.pathIds.get(path);
+    if (id === undefined) { id = this.pathList.length; this.pathList.push(path); this.pathIds.set(path, id); }
+    if (this.logCount === this.logStart.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => { const b = new (a.constructor as new (n: number) => T)(a.length * 2); b.set(a); return b; };
+      this.logStart = grow(this.logStart); this.logDur = grow(this.logDur); this.logBytes = grow(this.logBytes); this.logPath = grow(this.logPath);
+    }
+    const k = this.logCount++;
+    this.logStart[k] = start; this.logDur[k] = dur; this.logBytes[k] = bytes; this.logPath[k] = id;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Per-page and per-block state of the model, in typed arrays indexed by dense page / block index
+ * (address-map.ts). This is the page state machine of REFERENCE.md §1.12 spread over columns:
+ *
+ *   loc        owner memory + 1 (0 = UNPOPULATED); the memory's kind and coherence say whether it
+ *              is SYS, DEV_PRIVATE(d) or DEV_COHERENT(d)
+ *   dup        read-duplicate copies (bit per memory index; §2.3 rule 2, read_mostly)
+ *   remote     processors (bit per memory index of the accessing agent) holding a remote mapping
+ *   flags      FLAG_* bits below (valid, CPU PTE, pinned, peer/NIC mapped, read-mostly, thrash-pin)
+ *   preferred  preferred location (memory index, -1 none); accessedBy: bit per memory index
+ *   thrashing  last fault-migration time, consecutive events, throttles, pin-until (§2.7)
+ *
+ * Up to 8 memories (bits in a Uint8Array), which covers every preset.
+ */
+import { PAGES_PER_BLOCK } from './prefetcher.ts';
+
+export const FLAG_VALID = 1;        // page belongs to a live allocation
+export const FLAG_CPU_PTE = 2;      // the CPU has a valid PTE (devobj, issue 4)
+export const FLAG_PINNED = 4;       // registered/pinned: may not migrate (RDMA pinned, §1.10)
+export const FLAG_PEER_MAPPED = 8;  // mapped into a BAR for a peer (issue 4)
+export const FLAG_NIC_MAPPED = 16;  // present in a NIC's ODP page table (issue 4)
+export const FLAG_READ_MOSTLY = 32; // cudaMemAdviseSetReadMostly (§2.3 rule 2)
+export const FLAG_THRASH_PIN = 64;  // thrashing mitigation pinned it (§2.7)
+
+export const MAX_MEMORIES = 8;
+
+export class PageState {
+  pages = 0;
+  blocks = 0;
+  loc = new Uint8Array(0);
+  dup = new Uint8Array(0);
+  remote = new Uint8Array(0);
+  flags = new Uint8Array(0);
+  preferred = new Int8Array(0);
+  accessedBy = new Uint8Array(0);
+  lastMigrate = new Float64Array(0);
+  thrashEvents = new Uint8Array(0);
+  throttles = new Uint8Array(0);
+  pinUntil = new Float64Array(0);
+  /** id of the fault batch a page was last queued in (coalescing, §2.2 step 2) */
+  batchMark = new Int32Array(0);
+  // per block
+  blockAlloc = new Int32Array(0);
+  blockFirst = new Uint16Array(0);
+  blockOuter = new Uint16Array(0);
+  /** pages held (owned or duplicated) per block per memory: [block * memories + m] */
+  held = new Int32Array(0);
+
+  constructor(readonly memories: number) {}
+
+  /** Grows every array to hold `blocks` blocks (amortised doubling). */
+  ensureBlocks(blocks: number): void {
+    if (blocks <= this.blocks) return;
+    let cap = Math.max(this.blocks, 4);
+    while (cap < blocks) cap *= 2;
+    const P = cap * PAGES_PER_BLOCK;
+    const g = <T extends Float64Array | Int32Array | Uint8Array | Int8Array | Uint16Array>(a: T, n: number, fill = 0): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      if (fill !== 0) b.fill(fill as never);
+      b.set(a as never);
+      return b;
+    };
+    this.loc = g(this.loc, P); this.dup = g(this.dup, P); this.remote = g(this.remote, P); this.flags = g(this.flags, P);
+    this.preferred = g(this.preferred, P, -1); this.accessedBy = g(this.accessedBy, P);
+    this.lastMigrate = g(this.lastMigrate, P, -Infinity); this.thrashEvents = g(this.thrashEvents, P);
+    this.throttles = g(this.throttles, P); this.pinUntil = g(this.pinUntil, P); this.batchMark = g(this.batchMark, P, -1);
+    this.blockAlloc = g(this.blockAlloc, cap, -1); this.blockFirst = g(this.blockFirst, cap); this.blockOuter = g(this.blockOuter, cap);
+    this.held = g(this.held, cap * this.memories);
+    this.blocks = cap;
+    this.pages = P;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The UVM tree-based density prefetcher, per VA block (REFERENCE.md §2.4, `uvm_perf_prefetch.c`):
+ *
+ * 1. Faulted pages grow to whole 64 KiB big pages ("Assume big pages by default"), clipped to the
+ *    block's valid region, unless a page of that big page is thrashing.
+ * 2. The bitmap is: resident on the destination OR faulted in this batch.
+ * 3. A binary tree over the region's pages: leaves are 4 KiB pages, starting at the region's first
+ *    page rounded down to a big page (the driver's `offset` padding), `log2(roundup_pow2(n)) + 1`
+ *    levels. For each faulted page, walk up; every ancestor with `count * 100 > size * threshold`
+ *    (strictly above) qualifies and the largest one becomes the prefetch region (clamped to the
+ *    valid region).
+ * 4. The prefetch set is the union of those regions minus the faulted pages and minus pages already
+ *    resident on the destination.
+ *
+ * With the prefetcher disabled (`policy.prefetch: off`) nothing grows and nothing is prefetched: faults
+ * migrate at 4 KiB. Masks are block-relative (index 0..511) Uint8Arrays, reused across calls.
+ */
+export const PAGES_PER_BLOCK = 512;
+export const PAGES_PER_BIG_PAGE = 16;
+
+export class Prefetcher {
+  private readonly prefix = new Int32Array(PAGES_PER_BLOCK + 1);
+
+  constructor(readonly enabled: boolean, readonly threshold: number) {}
+
+  /**
+   * @param resident pages already resident on the destination (read)
+   * @param faulted  pages faulted in this batch (grown in place to big pages)
+   * @param thrashing pages flagged thrashing (never grown into), or null
+   * @param first,outer the block's valid page region [first, outer)
+   * @param prefetch output: set to 1 for pages to prefetch (the region is cleared first)
+   */
+  compute(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, prefetch: Uint8Array): void {
+    prefetch.fill(0, first, outer);
+    if (!this.enabled) return;
+    this.growToBigPages(faulted, thrashing, first, outer);
+    const prefix = this.prefix;
+    prefix.fill(0, 0, first + 1);
+    for (let i = first; i < outer; i++) prefix[i + 1] = prefix[i]! + (resident[i]! | faulted[i]!);
+    const base = first - (first % PAGES_PER_BIG_PAGE);
+    const leafCount = outer - base;
+    let levels = 1;
+    while (1 << (levels - 1) < leafCount) levels++;
+    const thr = this.threshold;
+    let coveredEnd = -1;
+    for (let p = first; p < outer; p++) {
+      if (!faulted[p] || p < coveredEnd) continue;
+      const leaf = p - base;
+      let bestLo = -1;
+      let bestHi = -1;
+      for (let level = 0; level < levels; level++) {
+        const lo = (leaf >> level) << level;
+        const hi = Math.min(lo + (1 << level), leafCount);
+        const count = prefix[base + hi]! - prefix[Math.max(base + lo, first)]!;
+        if (count * 100 > (hi - lo) * thr) { bestLo = lo; bestHi = hi; }
+      }
+      if (bestLo < 0) continue;
+      const lo = Math.max(base + bestLo, first);
+      const hi = base + bestHi;
+      prefetch.fill(1, lo, hi);
+      coveredEnd = hi;
+    }
+    for (let i = first; i < outer; i++) if (faulted[i] || resident[i]) prefetch[i] = 0;
+  }
+
+  private growToBigPages(faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number): void {
+    for (let bp = first - (first % PAGES_PER_BIG_PAGE); bp < outer; bp += PAGES_PER_BIG_PAGE) {
+      const lo = Math.max(bp, first);
+      const hi = Math.min(bp + PAGES_PER_BIG_PAGE, outer);
+      let any = 0;
+      let thrash = 0;
+      for (let i = lo; i < hi; i++) { any |= faulted[i]!; if (thrashing) thrash |= thrashing[i]!; }
+      if (any && !thrash) faulted.fill(1, lo, hi);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * One variant's replay, as a worker runs it. The replay module is loaded by URL so tests can stand
+ * in a fake engine; by default it is replay/index.ts.
+ */
+export interface ReplayCall {
+  trace: string;
+  platform: string;
+  set?: Record<string, string>;
+  out: string;
+}
+export type ReplayFn = (call: ReplayCall) => Promise<unknown>;
+
+export interface VariantTask extends ReplayCall {
+  /** URL of a module exporting `replay` */
+  replayModule: string;
+}
+
+export const DEFAULT_REPLAY_MODULE: string = new URL('../index.ts', import.meta.url).href;
+
+const loaded = new Map<string, ReplayFn>();
+
+export async function runVariant(task: VariantTask): Promise<void> {
+  let replay = loaded.get(task.replayModule);
+  if (!replay) {
+    const mod = (await import(task.replayModule)) as { replay?: ReplayFn };
+    if (typeof mod.replay !== 'function') throw new Error(`${task.replayModule} does not export replay()`);
+    replay = mod.replay;
+    loaded.set(task.replayModule, replay);
+  }
+  await replay({ trace: task.trace, platform: task.platform, set: task.set, out: task.out });
+}

@@ -1,0 +1,137 @@
+/**
+ * `sweep()`: replays one trace under every variant of a cartesian product, in worker threads, into
+ * hive-style run directories below `out`:
+ *
+ *   out/sweep.json                                  what was asked (trace, platform, axes, variant ids)
+ *   out/platform=a100-pcie4/gpu0.bar=256MiB/…       one complete run directory per variant
+ *
+ * A variant directory appears only when its run is complete (replayed into a temporary sibling,
+ * renamed on success), so a re-run skips what exists and resumes after a crash. Each variant is an
+ * independent, deterministic replay, so the outputs are byte-identical whatever the worker count or
+ * sharding.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BadInputError, UsageError } from '../../common/bad-input.ts';
+import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from '../../common/atomic-output.ts';
+import { startProgress } from '../../common/progress.ts';
+import { RUN_FILES } from '../run-output.ts';
+import { runInWorkers } from './pool.ts';
+import { DEFAULT_REPLAY_MODULE, type VariantTask } from './run-variant.ts';
+import { expandVariants, inShard, normaliseAxes, parseShard, type Shard, type Variant, type VaryAxis } from './variants.ts';
+
+export interface SweepOptions {
+  /** canonical trace (Arrow IPC file) */
+  trace: string;
+  /** preset name or YAML file; optional when `platform` is one of the axes */
+  platform?: string;
+  /** the axes: `[{ key, values }]` or `{ key: values }`; key `platform` picks presets, others are overrides */
+  vary: VaryAxis[] | Record<string, string[]>;
+  /** sweep directory */
+  out: string;
+  /** worker threads (default: one per core) */
+  workers?: number;
+  /** run only every N-th variant starting at i (`{index, count}` or `"i/N"`) */
+  shard?: Shard | string;
+  /** show a progress bar on stderr when it is a terminal */
+  progress?: boolean;
+  /** @internal URL of the module providing `replay` (tests use a stand-in) */
+  replayModule?: string;
+}
+
+export interface SweepVariantResult {
+  id: string;
+  keys: Record<string, string>;
+  dir: string;
+  status: 'ran' | 'skipped';
+}
+
+export interface SweepResult {
+  out: string;
+  /** variants in the whole sweep (all shards) */
+  total: number;
+  /** this shard's variants, in sweep order */
+  variants: SweepVariantResult[];
+  ran: number;
+  skipped: number;
+}
+
+export interface SweepManifest {
+  schema: 'hetmem.sweep/1';
+  trace: string;
+  platform: string | null;
+  vary: VaryAxis[];
+  variants: string[];
+}
+
+export const SWEEP_MANIFEST = 'sweep.json';
+
+export function isComplete(runDir: string): boolean {
+  return existsSync(join(runDir, RUN_FILES.summary)) && existsSync(join(runDir, RUN_FILES.run));
+}
+
+export async function sweep(options: SweepOptions): Promise<SweepResult> {
+  const axes = normaliseAxes(options.vary);
+  const variants = expandVariants(axes, options.platform);
+  const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard;
+  if (shard && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new UsageError(`sweep: bad shard ${shard.index}/${shard.count}`);
+  }
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`sweep: --workers must be a positive integer (got ${workers})`);
+  if (!existsSync(options.trace) || !statSync(options.trace).isFile()) {
+    throw new BadInputError(options.trace, undefined, undefined, 'trace file not found');
+  }
+  const out = resolve(options.out);
+  writeManifest(out, {
+    schema: 'hetmem.sweep/1',
+    trace: options.trace,
+    platform: options.platform ?? null,
+    vary: axes,
+    variants: variants.map((v) => v.id),
+  });
+
+  const mine = variants.filter((v) => inShard(v, shard));
+  const results: SweepVariantResult[] = mine.map((v) => ({
+    id: v.id, keys: v.keys, dir: join(out, ...v.id.split('/')), status: isComplete(join(out, ...v.id.split('/'))) ? 'skipped' : 'ran',
+  }));
+  const todo = mine.filter((_, i) => results[i]!.status === 'ran');
+  const temps = todo.map((v) => tempPathFor(join(out, ...v.id.split('/'))));
+  const tasks: VariantTask[] = todo.map((v: Variant, i) => ({
+    replayModule: options.replayModule ?? DEFAULT_REPLAY_MODULE,
+    trace: options.trace,
+    platform: v.platform,
+    set: v.set,
+    out: temps[i]!,
+  }));
+  const bar = options.progress ? startProgress('sweep', todo.length, 'runs') : null;
+  let done = 0;
+  try {
+    await runInWorkers(tasks, workers, (i) => {
+      commitTemp(temps[i]!, join(out, ...todo[i]!.id.split('/')));
+      bar?.update(++done);
+    });
+  } finally {
+    bar?.stop();
+    for (const t of temps) if (existsSync(t)) discardTemp(t);
+  }
+  return { out, total: variants.length, variants: results, ran: todo.length, skipped: mine.length - todo.length };
+}
+
+/** Writes sweep.json; an existing one must describe the same trace and base platform. */
+function writeManifest(out: string, manifest: SweepManifest): void {
+  const file = join(out, SWEEP_MANIFEST);
+  if (existsSync(file)) {
+    let old: Partial<SweepManifest>;
+    try {
+      old = JSON.parse(readFileSync(file, 'utf8')) as Partial<SweepManifest>;
+    } catch {
+      throw new BadInputError(file, undefined, undefined, 'is not valid JSON; remove it or choose another -o');
+    }
+    if (old.trace !== manifest.trace || (old.platform ?? null) !== manifest.platform) {
+      throw new UsageError(`${file}: this directory holds a sweep of ${old.trace} on ${old.platform ?? '(varied platforms)'}; choose another -o`);
+    }
+  }
+  writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * The contract of a chart module (one file per chart under reports/charts/): a query that yields the
+ * chart's data (written beside the report as CSV) and the rendering of that data as SVG — one figure
+ * for the whole dataset, or one small multiple per run with a shared colour legend.
+ */
+import type { Dataset, RunRef } from '../analysis/dataset.ts';
+import type { Cell, Db, QueryResult } from '../analysis/duckdb.ts';
+import { rowObjects } from '../analysis/duckdb.ts';
+import { runSql } from '../analysis/query.ts';
+import { renderEmpty, renderLegend } from './plot.ts';
+
+export type Row = Record<string, Cell>;
+
+export interface ReportContext {
+  db: Db;
+  dataset: Dataset;
+  /** run id → short label for headings and axes */
+  label: (runId: string) => string;
+  /** run id → modeled end (ns) */
+  endNs: (runId: string) => number;
+}
+
+/** Width of one small multiple (two fit side by side in the page), and of a lone figure. */
+export const MULTIPLE_WIDTH = 520;
+export const FIGURE_WIDTH = 760;
+
+export interface Figure {
+  /** heading of a small multiple (a run label), or null for a single figure */
+  heading: string | null;
+  svg: string;
+}
+
+export interface ChartOutput {
+  id: string;
+  title: string;
+  /** one or two sentences: what the chart shows and how to read it */
+  caption: string;
+  data: QueryResult;
+  legend: string;
+  figures: Figure[];
+  /** extra HTML (already escaped) shown under the figures, e.g. an answer table */
+  notes?: string;
+}
+
+export interface Chart {
+  id: string;
+  title: string;
+  caption: string;
+  build(ctx: ReportContext): Promise<ChartOutput>;
+}
+
+export async function chartData(ctx: ReportContext, sql: string): Promise<{ result: QueryResult; rows: Row[] }> {
+  const result = await runSql(ctx.db, sql);
+  return { result, rows: rowObjects(result) };
+}
+
+/** Distinct values of `key` in order of first appearance (a stable colour domain). */
+export function distinct(rows: Row[], key: (r: Row) => string): string[] {
+  return [...new Set(rows.map(key))];
+}
+
+/**
+ * One figure per run of the dataset, in dataset order; a run without rows gets an explicit
+ * "nothing to show" figure so every chart slot is a real SVG.
+ */
+export function perRun(ctx: ReportContext, rows: Row[], empty: string, render: (rows: Row[], run: RunRef) => string): Figure[] {
+  const byRun = new Map<string, Row[]>();
+  for (const r of rows) {
+    const id = String(r.run);
+    if (!byRun.has(id)) byRun.set(id, []);
+    byRun.get(id)!.push(r);
+  }
+  return ctx.dataset.runs.map((run) => {
+    const mine = byRun.get(run.id) ?? [];
+    return {
+      heading: ctx.dataset.kind === 'run' ? null : ctx.label(run.id),
+      svg: mine.length > 0 ? render(mine, run) : renderEmpty(empty),
+    };
+  });
+}
+
+export function legendFor(domain: string[], label?: string): string {
+  return renderLegend(domain, label);
+}
+
+/** A time axis unit that suits a span of `ns`. */
+export function timeUnit(ns: number): { div: number; label: string } {
+  if (ns >= 10e9) return { div: 1e9, label: 's' };
+  if (ns >= 10e6) return { div: 1e6, label: 'ms' };
+  if (ns >= 10e3) return { div: 1e3, label: 'µs' };
+  return { div: 1, label: 'ns' };
+}
+
+export const num = (v: Cell | undefined): number => (typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v));
+export const str = (v: Cell | undefined): string => (v === null || v === undefined ? '' : String(v));

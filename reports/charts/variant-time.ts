@@ -1,0 +1,35 @@
+/** Sweep comparison: modeled time and total stall per variant (grouped bars, one group per run). */
+import { Plot, renderPlot } from '../plot.ts';
+import { chartData, FIGURE_WIDTH, legendFor, num, str, timeUnit, type Chart, type Row } from '../chart.ts';
+
+export const SQL = `
+SELECT run, preset, 'modeled time' AS measure, end_ns AS ns FROM runs
+UNION ALL
+SELECT run, preset, 'total stall' AS measure, stall_ns AS ns FROM runs
+ORDER BY run, measure`;
+
+const MEASURES = ['modeled time', 'total stall'];
+
+export const variantTime: Chart = {
+  id: 'variant-time',
+  title: 'Variants: modeled time',
+  caption: 'Modeled end time of each variant, and the stall summed over all agents (it can exceed the end time when several agents wait at once).',
+  async build(ctx) {
+    const { result, rows } = await chartData(ctx, SQL);
+    const labels = ctx.dataset.runs.map((r) => ctx.label(r.id));
+    const u = timeUnit(Math.max(1, ...rows.map((r) => num(r.ns))));
+    const svg = renderPlot({
+      width: FIGURE_WIDTH, height: 30 + 36 * labels.length,
+      marginLeft: Math.min(360, 20 + 6.2 * Math.max(...labels.map((l) => l.length))),
+      x: { label: `time (${u.label})`, grid: true },
+      y: { axis: null, domain: MEASURES },
+      fy: { label: null, domain: labels, axis: 'left' },
+      color: { domain: MEASURES },
+      marks: [
+        Plot.barX(rows, { fy: (r: Row) => ctx.label(str(r.run)), y: (r: Row) => str(r.measure), x: (r: Row) => num(r.ns) / u.div, fill: (r: Row) => str(r.measure) }),
+        Plot.ruleX([0]),
+      ],
+    });
+    return { id: this.id, title: this.title, caption: this.caption, data: result, legend: legendFor(MEASURES, 'measure'), figures: [{ heading: null, svg }] };
+  },
+};

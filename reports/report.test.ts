@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../common/bad-input.ts';
+import { HOSTILE_OBJ, writeSampleRun, writeSampleSweep } from '../analysis/testing/sample-sweep.ts';
+import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
+import { report } from './report.ts';
+
+let tmp: string;
+let sweepDir: string;
+let runDir: string;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'hetmem-report-'));
+  sweepDir = join(tmp, 'sweep');
+  runDir = join(tmp, 'run');
+  await writeSampleSweep(sweepDir);
+  await writeSampleRun(runDir, { platform: 'pa', bar: '256MiB' });
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The markup of one chart section. */
+function section(html: string, id: string): string {
+  const start = html.indexOf(`<section class="chart" id="${id}"`);
+  expect(start, id).toBeGreaterThanOrEqual(0);
+  return html.slice(start, html.indexOf('</section>', start));
+}
+
+describe('report of a sweep', () => {
+  it('has every chart, each with SVG, and every chart\'s data as CSV', async () => {
+    const out = join(tmp, 'r1', 'report.html');
+    const r = await report(sweepDir, { out });
+    const html = readFileSync(out, 'utf8');
+    const ids = [...RUN_CHARTS, ...COMPARISON_CHARTS, ...CAPACITY_CHARTS].map((c) => c.id);
+    expect(r.charts.map((c) => c.id)).toEqual(ids);
+    for (const id of ids) {
+      const s = section(html, id);
+      // per-run charts: one small multiple per variant (4); sweep charts: one figure
+      const svgs = s.match(/<svg[^>]*class="plot-/g) ?? [];
+      expect(svgs.length, id).toBe(RUN_CHARTS.some((c) => c.id === id) ? 4 : 1);
+      expect(s).toContain(`href="report-data/${id}.csv"`);
+    }
+    expect(readdirSync(join(tmp, 'r1', 'report-data')).sort()).toEqual([...ids.map((i) => `${i}.csv`), 'overview.csv'].sort());
+  });
+
+  it('capacity-bar.csv holds the fallbacks per BAR size (from the sample: only pa at 256 MiB falls back)', async () => {
+    const out = join(tmp, 'r2', 'cap.html');
+    await report(sweepDir, { out });
+    expect(readFileSync(join(tmp, 'r2', 'cap-data', 'capacity-bar.csv'), 'utf8')).toBe(
+      'group,bar,bar_bytes,fallbacks,refused,peak_mapped_bytes\n'
+      + `platform=pa,256MiB,${256 * 2 ** 20},1,0,65536\n`
+      + `platform=pa,1GiB,${2 ** 30},0,0,${65536 + 2 ** 20}\n`
+      + `platform=pb,256MiB,${256 * 2 ** 20},0,0,${65536 + 2 ** 20}\n`
+      + `platform=pb,1GiB,${2 ** 30},0,0,${65536 + 2 ** 20}\n`);
+    const html = readFileSync(out, 'utf8');
+    expect(section(html, 'capacity-bar')).toContain('1GiB is the smallest BAR with zero fallbacks');
+  });
+
+  it('escapes every trace string (no raw markup from the trace reaches the page)', async () => {
+    const out = join(tmp, 'r3', 'report.html');
+    await report(sweepDir, { out });
+    const html = readFileSync(out, 'utf8');
+    expect(html.toLowerCase()).not.toContain('<script');
+    expect(html).toContain('&lt;script&gt;alert(');
+    // the CSV keeps the string as is (quoted)
+    expect(readFileSync(join(tmp, 'r3', 'report-data', 'top-objects.csv'), 'utf8')).toContain(`"${HOSTILE_OBJ.replaceAll('"', '""')}"`);
+  });
+
+  it('is byte-identical when built twice', async () => {
+    const a = join(tmp, 'da', 'report.html');
+    const b = join(tmp, 'db', 'report.html');
+    await report(sweepDir, { out: a });
+    await report(sweepDir, { out: b });
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    for (const f of readdirSync(join(tmp, 'da', 'report-data'))) {
+      expect(readFileSync(join(tmp, 'da', 'report-data', f)).equals(readFileSync(join(tmp, 'db', 'report-data', f))), f).toBe(true);
+    }
+  });
+});
+
+describe('report of one run', () => {
+  it('has the per-run charts only', async () => {
+    const out = join(tmp, 'one', 'run.html');
+    const r = await report(runDir, { out });
+    expect(r.charts.map((c) => c.id)).toEqual(RUN_CHARTS.map((c) => c.id));
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toContain('id="capacity"');
+    expect(section(html, 'top-objects').match(/<svg[^>]*class="plot-/g)).toHaveLength(1);
+  });
+
+  it('bad input leaves no output', async () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty);
+    const out = join(tmp, 'bad', 'x.html');
+    await expect(report(empty, { out })).rejects.toThrow(BadInputError);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(tmp, 'bad', 'x-data'))).toBe(false);
+  });
+});

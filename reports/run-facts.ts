@@ -1,0 +1,23 @@
+/** The per-run headline numbers (analysis `runs` relation) as typed records, in dataset order. */
+import type { ReportContext } from './chart.ts';
+import { chartData, num } from './chart.ts';
+import type { RunFacts } from './capacity.ts';
+
+export async function loadRunFacts(ctx: ReportContext): Promise<RunFacts[]> {
+  const { rows } = await chartData(ctx, 'SELECT * FROM runs');
+  const byId = new Map(rows.map((r) => [String(r.run), r]));
+  return ctx.dataset.runs.map((run) => {
+    const r = byId.get(run.id)!;
+    return {
+      id: run.id,
+      keys: run.keys,
+      end_ns: num(r.end_ns),
+      fallbacks: num(r.fallbacks),
+      map_refused: num(r.map_refused),
+      peer_maps: num(r.peer_maps),
+      bounce_bytes: num(r.bounce_bytes),
+      evictions: num(r.evictions),
+      bar_peak_bytes: num(r.bar_peak_bytes),
+    };
+  });
+}
