@@ -128,6 +128,11 @@ describe('free SQL and errors', () => {
     await expect(query(run, 'SELECT nope FROM events')).rejects.toThrow(/nope/);
   });
 
+  it('a bare relation name selects the relation', async () => {
+    // one runs row per variant of the sample sweep
+    expect((await query(sweep, 'runs')).rows).toHaveLength(4);
+  });
+
   it('an unknown name lists the named queries', async () => {
     await expect(query(run, 'migrations_by_kause')).rejects.toThrow(/named queries: .*migrations_by_cause/);
   });

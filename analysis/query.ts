@@ -6,7 +6,7 @@ import { UsageError } from '../common/bad-input.ts';
 import { openDataset } from './dataset.ts';
 import { openDb, selectAll, type DbOptions, type QueryResult, type Db } from './duckdb.ts';
 import { namedQueryNames, namedQuerySql } from './named-queries.ts';
-import { attachDataset } from './views.ts';
+import { attachDataset, VIEW_NAMES } from './views.ts';
 
 export type { QueryResult, Cell } from './duckdb.ts';
 
@@ -27,8 +27,10 @@ export async function openAnalysis(dir: string, options: DbOptions = {}): Promis
 export function resolveQuery(nameOrSql: string): string {
   const named = namedQuerySql(nameOrSql.trim());
   if (named !== undefined) return named;
+  // a bare relation name shows the relation
+  if ((VIEW_NAMES as readonly string[]).includes(nameOrSql.trim())) return `SELECT * FROM ${nameOrSql.trim()}`;
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(nameOrSql.trim())) {
-    throw new UsageError(`unknown query "${nameOrSql}"; named queries: ${namedQueryNames().join(', ')} (or pass SQL)`);
+    throw new UsageError(`unknown query "${nameOrSql}"; named queries: ${namedQueryNames().join(', ')}; relations: ${VIEW_NAMES.join(', ')} (or pass SQL)`);
   }
   return nameOrSql;
 }

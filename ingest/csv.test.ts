@@ -209,6 +209,7 @@ describe('canonical CSV: every bad row stops the ingest with file:line: column a
     ['copy without peer', ['1,copy,cpu0,,,4,,0x1000,,'], 3, 'peer', /missing \(required for copy\)/],
     ['unknown memory kind', ['0,alloc,cpu0,x,,4KiB,vram,,,'], 3, 'mem', /unknown memory kind "vram"/],
     ['access before the alloc in time', ['5,alloc,cpu0,x,,4KiB,anon,,,', '1,read,cpu0,x,,,,,,'], 4, 'ts', /earlier than the alloc/],
+    ['realloc before the free in time', [alloc, '9,free,cpu0,x,,,,,,', '5,alloc,cpu0,x,,4KiB,anon,,,'], 5, 'ts', /earlier than the free of the previous "x" at 9 ns \(line 4\)/],
     ['free before a use in time', [alloc, '9,read,cpu0,x,,,,,,', '5,free,cpu0,x,,,,,,'], 5, 'ts', /earlier than a use/],
     ['wrong number of fields', ['1,sync,cpu0'], 3, null, /has 3 fields, the header has 10/],
   ];

@@ -15,8 +15,9 @@
  *   `CSV_PLACEMENT_BASE` (0x7f0000000000), in file order.
  * - Objects are resolved in file order: an object must be allocated on an earlier line than any row
  *   naming it, and is gone for later lines once freed. Rows may be out of `ts` order (the sink sorts
- *   them stably), but a row naming an object must not be earlier in time than its alloc, nor its free
- *   earlier than any use, so that the sorted trace still reads alloc → uses → free.
+ *   them stably), but a row naming an object must not be earlier in time than its alloc, its free not
+ *   earlier than any use, and a re-alloc of a freed name not earlier than that free,
+ *   so that the sorted trace still reads alloc → uses → free.
  *
  * Every bad row stops the ingest with `file:line: column: what is wrong` (physical line numbers).
  */
@@ -86,6 +87,7 @@ interface CsvObject {
   /** Latest ts of a row naming it, so a free cannot come before a use in time. */
   lastUseTs: number;
   freedLine: number;
+  freedTs: number;
 }
 
 /**
@@ -250,13 +252,14 @@ class CsvReader {
     if (offset !== null) this.fail('offset', 'not allowed on an alloc');
     const live = this.objects.get(r.obj);
     if (live && live.freedLine === 0) this.fail('obj', `object "${r.obj}" is already allocated (line ${live.allocLine}) and not freed`);
+    if (live && r.ts < live.freedTs) this.fail('ts', `${r.ts} ns is earlier than the free of the previous "${r.obj}" at ${live.freedTs} ns (line ${live.freedLine})`);
     let addr = addrField;
     if (addr === null) {
       addr = Math.ceil(this.placeNext / CSV_PLACEMENT_ALIGN) * CSV_PLACEMENT_ALIGN;
       this.placeNext = addr + bytesField;
     }
     this.checkEnd('bytes', addr, bytesField);
-    this.objects.set(r.obj, { addr, bytes: bytesField, allocLine: this.line, allocTs: r.ts, lastUseTs: r.ts, freedLine: 0 });
+    this.objects.set(r.obj, { addr, bytes: bytesField, allocLine: this.line, allocTs: r.ts, lastUseTs: r.ts, freedLine: 0, freedTs: 0 });
     r.addr = addr as Addr;
     r.bytes = bytesField as Bytes;
   }
@@ -269,6 +272,7 @@ class CsvReader {
     if (bytesField !== null && bytesField !== o.bytes) this.fail('bytes', `${bytesField} is not the size of object "${r.obj}" (${o.bytes})`);
     if (r.ts < o.lastUseTs) this.fail('ts', `free at ${r.ts} ns is earlier than a use of "${r.obj}" at ${o.lastUseTs} ns`);
     o.freedLine = this.line;
+    o.freedTs = r.ts;
     r.addr = o.addr as Addr;
     r.bytes = o.bytes as Bytes;
   }

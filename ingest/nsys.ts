@@ -178,7 +178,7 @@ class NsysFile {
       r.ts = ts as Ns; r.dur = dur as Ns; r.op = 'copy'; r.agent = src; r.peer = dst;
       r.bytes = bytes as Bytes; r.stream = stream; r.corr = corr;
       r.mem = copyMem(kind, memKindOf(srcSym), memKindOf(dstSym));
-      r.name = copyName(kind, srcSym, dstSym);
+      r.name = nsysCopyName(kind, srcSym, dstSym);
       this.sink.append(r);
     }
   }
@@ -334,7 +334,7 @@ function copyMem(kind: CopyKind, src: MemKind | null, dst: MemKind | null): MemK
 }
 
 /** `Memcpy HtoD (Pageable -> Device)`, the Kineto spelling; without kinds just `Memcpy HtoD`. */
-export function copyName(kind: CopyKind, srcSym: string | undefined, dstSym: string | undefined): string {
+export function nsysCopyName(kind: CopyKind, srcSym: string | undefined, dstSym: string | undefined): string {
   const label = (sym: string | undefined) => {
     if (sym === undefined) return undefined;
     const i = sym.indexOf('MEMORY_KIND_');

@@ -101,6 +101,8 @@ export interface RunSummary {
   odp: { invalidations: number; nic_faults: number; invalidation_ns: number };
   devobj: { cpu_faults: number; pte_zaps: number; moves: number; move_bytes: number };
   hazards: number;
+  /** access/free/prefetch/advise rows whose address lies in no live allocation (skipped, counted) */
+  unmapped_rows?: number;
 }
 
 /** run.json */

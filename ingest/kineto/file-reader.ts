@@ -214,7 +214,7 @@ export class KinetoFileReader {
       }
     }
     if (e.name === '[memory]') return this.memory(e);
-    this.sink.unmapped(cat !== undefined ? (category !== undefined ? `${cat}:ph ${String(e.ph)}` : cat) : `ph:${typeof e.ph === 'string' ? e.ph : '?'}`);
+    this.sink.unmapped(unmappedKind(cat, category, e.ph));
   }
 
   private kernel(e: Json): void {
@@ -373,7 +373,9 @@ export class KinetoFileReader {
       const d = e.dur;
       if (d === undefined) this.bad('dur', 'missing');
       if (typeof d !== 'number' || !Number.isFinite(d) || d < 0) this.bad('dur', `is not a non-negative number (got ${JSON.stringify(d)})`);
-      r.dur = durationNs(d) as Ns;
+      const dur = durationNs(d);
+      if (!Number.isSafeInteger(dur)) this.bad('dur', `is out of range (got ${d})`);
+      r.dur = dur as Ns;
     }
     return r;
   }
@@ -465,6 +467,13 @@ export class KinetoFileReader {
   private bad(field: string, problem: string): never {
     throw new BadInputError(this.file, this.line, `traceEvents[${this.index}]${field ? `.${field}` : ''}`, problem);
   }
+}
+
+/** The `unmapped` kind of an event: its category; `metadata` for process/thread names; else its phase. */
+function unmappedKind(cat: string | undefined, category: string | undefined, ph: unknown): string {
+  const phase = typeof ph === 'string' ? ph : '?';
+  if (cat === undefined) return phase === 'M' ? 'metadata' : `ph:${phase}`;
+  return category === undefined ? cat : `${cat}:ph ${phase}`;
 }
 
 export function objectName(address: number, n: number): string {

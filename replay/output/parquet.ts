@@ -1,0 +1,55 @@
+/**
+ * Columnar typed arrays → Parquet through embedded DuckDB (STACK.md fast path): columns are copied
+ * into DuckDB data chunks with `copy_data_to_vector` (no value objects), appended to a temporary
+ * table, then `COPY (SELECT …) TO 'x.parquet'` writes the file. Strings travel as integer ids plus a
+ * small id → string table joined in SQL. Single-threaded COPY with an ORDER BY and a fixed row-group
+ * size, so the same columns give the same bytes.
+ */
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBDataChunk, DuckDBDoubleType, DuckDBIntegerType, DuckDBInstance, DuckDBVarCharType, type DuckDBConnection } from '@duckdb/node-api';
+
+export type NumericColumn = { name: string; data: Float64Array } | { name: string; data: Int32Array };
+
+const CHUNK = 2048; // DuckDB's standard vector size
+
+export async function openDuckDb(): Promise<{ conn: DuckDBConnection; close(): void }> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await instance.connect();
+  return { conn, close() { conn.closeSync(); instance.closeSync(); } };
+}
+
+/** Loads `n` rows of numeric columns into a new table `table`. */
+export async function loadColumns(conn: DuckDBConnection, table: string, columns: readonly NumericColumn[], n: number): Promise<void> {
+  const sqlType = (c: NumericColumn) => (c.data instanceof Float64Array ? 'DOUBLE' : 'INTEGER');
+  await conn.run(`CREATE OR REPLACE TABLE ${table} (${columns.map((c) => `"${c.name}" ${sqlType(c)}`).join(', ')})`);
+  const appender = await conn.createAppender(table);
+  const types = columns.map((c) => (c.data instanceof Float64Array ? DuckDBDoubleType.instance : DuckDBIntegerType.instance));
+  for (let start = 0; start < n; start += CHUNK) {
+    const rows = Math.min(CHUNK, n - start);
+    const chunk = DuckDBDataChunk.create(types, rows);
+    columns.forEach((c, k) => {
+      const width = c.data.BYTES_PER_ELEMENT;
+      const vector = duckdb.data_chunk_get_vector(chunk.chunk, k);
+      duckdb.copy_data_to_vector(vector, 0, c.data.buffer as ArrayBuffer, c.data.byteOffset + start * width, rows * width);
+    });
+    duckdb.data_chunk_set_size(chunk.chunk, rows);
+    appender.appendDataChunk(chunk);
+  }
+  appender.flushSync();
+  appender.closeSync();
+}
+
+/** Loads an id → string table. */
+export async function loadStrings(conn: DuckDBConnection, table: string, strings: readonly string[]): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TABLE ${table} (id INTEGER, s VARCHAR)`);
+  const appender = await conn.createAppender(table);
+  for (let i = 0; i < strings.length; i++) { appender.appendInteger(i); appender.appendVarchar(strings[i]!); appender.endRow(); }
+  appender.flushSync();
+  appender.closeSync();
+  void DuckDBVarCharType;
+}
+
+/** Writes the result of `select` to a Parquet file. */
+export async function copyToParquet(conn: DuckDBConnection, select: string, path: string): Promise<void> {
+  await conn.run(`COPY (${select}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+}
