@@ -1,11 +1,40 @@
 import type { Command } from 'commander';
+import { UsageError } from '../common/bad-input.ts';
+import { formatBytes, formatNs } from '../ingest/trace/units.ts';
+import { replay } from '../replay/index.ts';
 
-/** `hetmem replay` — placeholder until issue 3 lands. */
+/** Collects repeated `--set key=value` flags. */
+function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set ${value}: expected key=value (e.g. --set gpu0.memory=8GiB)`);
+  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
+}
+
+/** `hetmem replay <trace.arrow> --platform P [--set k=v]… -o run/`. */
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('(not implemented yet: issue 3)')
-    .action(() => {
-      throw new Error('hetmem replay is not implemented yet (issue 3)');
+    .description('Replay a canonical trace on a platform model; writes events.parquet, timeline.parquet, summary.json, run.json.')
+    .argument('<trace>', 'canonical trace (Arrow IPC file from hetmem ingest / synth)')
+    .requiredOption('--platform <name|file.yaml>', 'a preset (see hetmem platforms) or a platform YAML file')
+    .option('--set <key=value>', 'override a platform field, repeatable (gpu0.memory=8GiB, policy.prefetch=off, policy.prefetch_threshold=75)', collectSet, {})
+    .requiredOption('-o, --output <dir>', 'run directory to write (replaced atomically)')
+    .addHelpText('after', `
+Examples:
+  hetmem replay v.arrow --platform a100-pcie4 -o run/
+  hetmem replay v.arrow --platform gtx1080ti-pcie3 --set gpu0.memory=256MiB --set policy.prefetch=off -o run-oversub/
+
+Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 internal error.
+`)
+    .action(async (trace: string, opts: { platform: string; set: Record<string, string>; output: string }) => {
+      const s = await replay({ trace, platform: opts.platform, set: opts.set, out: opts.output });
+      const m = s.migrations;
+      const dirs = Object.entries(m.by_direction).map(([k, v]) => `${k} ${v.count}× ${formatBytes(v.bytes)}`).join(', ');
+      process.stderr.write(
+        `hetmem: replayed ${s.trace.rows} rows on ${s.platform} → ${opts.output}\n` +
+        `  modeled end ${formatNs(s.end_ns)}; migrations ${m.total.count} (${formatBytes(m.total.bytes)})${dirs ? `: ${dirs}` : ''}\n` +
+        `  faults: gpu ${s.faults.gpu} in ${s.faults.gpu_batches} batches, cpu ${s.faults.cpu}; evictions ${s.evictions.count}; remote ${formatBytes(s.remote.bytes)}\n` +
+        `  stall: ${Object.entries(s.stall_ns).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${formatNs(v)}`).join(', ') || 'none'}\n`,
+      );
     });
 }

@@ -21,6 +21,7 @@ import { constants, inflateSync } from 'node:zlib';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
+import { readFileHead } from './text/file-head.ts';
 import { headLines, readLineChunks, type LineChunks } from './text/line-chunks.ts';
 import { parseInteger, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
@@ -58,7 +59,7 @@ export const damoFormat: IngestFormat = {
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
     let done = 0;
     for (const file of files) {
-      const head = readHead(file);
+      const head = readFileHead(file);
       if (isReportRawHead(head)) await parseDamoReportRaw(file, readLineChunks(file, (n) => ctx.progress(done + n)), sink);
       else readDamoRecord(file, readFileSync(file), sink);
       done += statSync(file).size;
@@ -66,11 +67,6 @@ export const damoFormat: IngestFormat = {
     }
   },
 };
-
-function readHead(file: string): Uint8Array {
-  const buf = readFileSync(file);
-  return buf.subarray(0, 4096);
-}
 
 const JSON_RECORD = /^\s*\[\s*\{\s*"(kdamond_idx|context_idx|intervals|scheme_idx|target_id|snapshots)"/;
 

@@ -55,13 +55,25 @@ describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
     expect(CollectingSink.bytes(copies)).toBe(q('SELECT sum(bytes) FROM CUPTI_ACTIVITY_KIND_MEMCPY WHERE copyKind < 11'));
     // copyKind 1 is HtoD in ENUM_CUDA_MEMCPY_OPER: host (cpu0) to the GPU.
     expect(copies.filter((r) => r.agent === 'cpu0' && r.peer === 'gpu0').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMCPY WHERE copyKind = 1'));
-    expect(sink.op('sync').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_SYNCHRONIZATION'));
+    expect(sink.op('write').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMSET'));
+    expect(CollectingSink.bytes(sink.op('write'))).toBe(q('SELECT sum(bytes) FROM CUPTI_ACTIVITY_KIND_MEMSET'));
     expect(sink.op('obs_migrate').length).toBe(0); // the README: no unified-memory rows
+  });
+
+  it('maps runtime API calls as the Kineto reader does: launches and copies submit, Synchronize syncs', () => {
+    const api = `FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN StringIds s ON s.id = r.nameId`;
+    const submit = `(s.value GLOB '*Launch*' OR lower(s.value) GLOB 'cudamemcpy*' OR lower(s.value) GLOB 'cudamemset*' OR lower(s.value) GLOB 'cumemcpy*' OR lower(s.value) GLOB 'cumemset*')`;
+    expect(sink.op('submit').length).toBe(q(`SELECT count(*) ${api} WHERE ${submit}`));
+    expect(sink.op('sync').length).toBe(q(`SELECT count(*) ${api} WHERE s.value GLOB '*Synchronize*' AND NOT ${submit}`));
+    expect(sink.op('sync').length).toBe(3); // cudaStreamSynchronize ×2, cudaDeviceSynchronize ×1
+    expect(sink.op('submit').map((r) => r.name)).toContain('cudaLaunchKernel');
+    expect(sink.unmappedCounts.get('cuda_runtime:cuGetProcAddress_v2')).toBe(q(`SELECT count(*) ${api} WHERE s.value = 'cuGetProcAddress_v2'`));
   });
 
   it('uses the earliest of the session start and the events as time zero', () => {
     const base = q(`SELECT min(m) FROM (SELECT min(start) m FROM CUPTI_ACTIVITY_KIND_KERNEL UNION ALL SELECT min(start) FROM CUPTI_ACTIVITY_KIND_MEMCPY
-      UNION ALL SELECT min(start) FROM CUPTI_ACTIVITY_KIND_SYNCHRONIZATION UNION ALL SELECT startTime FROM ANALYSIS_DETAILS)`);
+      UNION ALL SELECT min(start) FROM CUPTI_ACTIVITY_KIND_MEMSET UNION ALL SELECT min(start) FROM CUPTI_ACTIVITY_KIND_RUNTIME
+      UNION ALL SELECT startTime FROM ANALYSIS_DETAILS)`);
     const firstKernel = q('SELECT min(start) FROM CUPTI_ACTIVITY_KIND_KERNEL');
     expect(Math.min(...sink.op('kernel').map((r) => r.ts))).toBe(firstKernel - base);
     expect(sink.rows.every((r) => r.ts >= 0)).toBe(true);
@@ -80,7 +92,7 @@ describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
   });
 
   it('counts every unmapped event table with its row count', () => {
-    for (const t of ['CUPTI_ACTIVITY_KIND_RUNTIME', 'CUPTI_ACTIVITY_KIND_MEMSET', 'NVTX_EVENTS', 'SCHED_EVENTS']) {
+    for (const t of ['CUPTI_ACTIVITY_KIND_SYNCHRONIZATION', 'NVTX_EVENTS', 'SCHED_EVENTS']) {
       expect(sink.unmappedCounts.get(`table:${t}`)).toBe(q(`SELECT count(*) FROM ${t}`));
     }
     expect(sink.unmappedCounts.has('table:StringIds')).toBe(false);
@@ -113,8 +125,11 @@ describe('nsys: own fixture with unified-memory rows (fixtures/ingest/nsys-unifi
   });
 
   it('maps memory usage events to alloc/free with owner and kind', () => {
-    expect(sink.op('alloc').map((r) => [r.agent, r.mem, r.addr, r.bytes])).toEqual([['cpu0', 'managed', 140000000000000, 8388608], ['gpu0', 'device', 139000000000000, 1048576]]);
-    expect(sink.op('free').map((r) => [r.ts, r.addr])).toEqual([[5000000, 140000000000000], [5100000, 139000000000000]]);
+    // 140000000000000 = 0x7f544a44c000, 139000000000000 = 0x7e6b759fb000 (Python hex())
+    expect(sink.op('alloc').map((r) => [r.agent, r.mem, r.addr, r.bytes, r.obj])).toEqual([
+      ['cpu0', 'managed', 140000000000000, 8388608, 'mem@0x7f544a44c000#1'], ['gpu0', 'device', 139000000000000, 1048576, 'mem@0x7e6b759fb000#1'],
+    ]);
+    expect(sink.op('free').map((r) => [r.ts, r.addr, r.obj])).toEqual([[5000000, 140000000000000, 'mem@0x7f544a44c000#1'], [5100000, 139000000000000, 'mem@0x7e6b759fb000#1']]);
   });
 
   it('maps faults to obs_fault plus the faulting access, and derives nothing more from fault-caused migrations', () => {
@@ -126,8 +141,8 @@ describe('nsys: own fixture with unified-memory rows (fixtures/ingest/nsys-unifi
     expect(accesses.map((r) => [r.op, r.agent, r.addr, r.name]).sort()).toEqual([
       ['read', 'cpu0', 140000000000000, 'derived:fault'], ['read', 'gpu0', 140000000065536, 'derived:fault'], ['write', 'gpu0', 140000000000000, 'derived:fault'],
     ]);
-    expect(sink.rows.length).toBe(18); // 1 kernel + 6 migrations + 1 copy + 4 alloc/free + 3 faults + 3 accesses
-    expect(sink.unmappedCounts.get('table:CUPTI_ACTIVITY_KIND_RUNTIME')).toBe(1);
+    expect(sink.rows.length).toBe(19); // 1 kernel + 6 migrations + 1 copy + 4 alloc/free + 3 faults + 3 accesses + 1 submit
+    expect(sink.op('submit')).toEqual([expect.objectContaining({ ts: 3990000, dur: 11000, agent: 'cpu0', corr: 33, name: 'cudaMemcpyAsync' })]);
   });
 
   it('derives the faulting side access from fault-caused migrations when there are no fault events', () => {
@@ -152,6 +167,13 @@ describe('nsys: own fixture with unified-memory rows (fixtures/ingest/nsys-unifi
 });
 
 describe('nsys: bad input', () => {
+  it("reads CUPTI's no-stream id 0xFFFFFFFF as null and rejects other ids beyond Int32", () => {
+    const none = read(buildFixture('no-stream.sqlite', 'UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET streamId = 4294967295;'));
+    expect(none.op('kernel')[0]!.stream).toBeNull();
+    const bad = buildFixture('big-stream.sqlite', 'UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET streamId = 4294967296;');
+    expect(() => read(bad)).toThrow(`${bad}:CUPTI_ACTIVITY_KIND_KERNEL:1: streamId: is out of range for a stream id`);
+  });
+
   it('names file, table, rowid and field for an interval that ends before it starts', () => {
     const path = buildFixture('bad-end.sqlite', 'UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET "end" = 1000000000;');
     expect(() => read(path)).toThrow(BadInputError);

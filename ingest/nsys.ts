@@ -9,9 +9,15 @@
  * - …MEMCPY with copyKind UVM_HTOD/UVM_DTOH/UVM_DTOD (11/12/13) → `obs_migrate` src → `peer` dst at
  *   `virtualAddress`, `cause` from `migrationCause` (see cuda-vocabulary.ts), plus the derived access
  *   of fault-caused ones (unified-memory-rows.ts).
+ * - CUPTI_ACTIVITY_KIND_MEMSET → `write` by the GPU of `bytes` with no address (as the Kineto reader).
  * - CUPTI_ACTIVITY_KIND_KERNEL → `kernel` (name: demangled, via StringIds).
- * - CUPTI_ACTIVITY_KIND_SYNCHRONIZATION → `sync` of cpu0 (the host thread waits), name = sync type.
- * - CUDA_GPU_MEMORY_USAGE_EVENTS → `alloc`/`free` (device memory owned by its GPU, the rest by cpu0).
+ * - CUPTI_ACTIVITY_KIND_RUNTIME (CUDA runtime/driver API calls, names via StringIds without the
+ *   `_v7000` suffix): launches and memcpy/memset calls → `submit` by cpu0 with corr, `…Synchronize` →
+ *   `sync` by cpu0 (the Kineto reader's rule, cuda-vocabulary.ts apiCallOp); others → unmapped
+ *   `cuda_runtime:<name>`. (CUPTI_ACTIVITY_KIND_SYNCHRONIZATION repeats those syncs: counted only.)
+ * - CUDA_GPU_MEMORY_USAGE_EVENTS → `alloc`/`free` (device memory owned by its GPU, the rest by cpu0),
+ *   `obj` = the event's name or, like the Kineto reader, `mem@0x<addr>#<n>` (n-th allocation at that
+ *   address; #0 = allocated before the capture).
  * - CUDA_UM_CPU_PAGE_FAULT_EVENTS / CUDA_UM_GPU_PAGE_FAULT_EVENTS → `obs_fault` (4 KiB at the
  *   faulting address) plus the derived access.
  * - TARGET_INFO_GPU / TARGET_INFO_NIC_INFO → META.devices; export metadata → META.sourceInfo.nsys.
@@ -27,8 +33,9 @@ import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
-  copyKindOf, faultAccessOf, memKindOf, migrationCauseOf, type CopyKind, type CopySide,
+  apiCallOp, apiName, copyKindOf, faultAccessOf, memKindOf, migrationCauseOf, type CopyKind, type CopySide,
 } from './sqlite/cuda-vocabulary.ts';
+import { objectName } from './kineto/file-reader.ts';
 import {
   RowCheck, countRows, isSqliteHeader, loadEnum, minOver, openReadOnly, quoteIdent, selectList, sqliteTablesOf,
   tableColumns, tableNames, type Db, type WantedColumn,
@@ -41,8 +48,9 @@ import { clearRow, emptyRow } from './trace/writer.ts';
 
 const T = {
   memcpy: 'CUPTI_ACTIVITY_KIND_MEMCPY',
+  memset: 'CUPTI_ACTIVITY_KIND_MEMSET',
   kernel: 'CUPTI_ACTIVITY_KIND_KERNEL',
-  sync: 'CUPTI_ACTIVITY_KIND_SYNCHRONIZATION',
+  runtime: 'CUPTI_ACTIVITY_KIND_RUNTIME',
   memUsage: 'CUDA_GPU_MEMORY_USAGE_EVENTS',
   cpuFaults: 'CUDA_UM_CPU_PAGE_FAULT_EVENTS',
   gpuFaults: 'CUDA_UM_GPU_PAGE_FAULT_EVENTS',
@@ -104,8 +112,9 @@ class NsysFile {
     if (has(T.gpuFaults)) faultKinds.push('gpu');
     const um = new UnifiedMemoryRows(this.sink, faultKinds);
     if (this.tables.has(T.memcpy)) this.memcpy(um);
+    if (this.tables.has(T.memset)) this.memsets();
     if (this.tables.has(T.kernel)) this.kernels();
-    if (this.tables.has(T.sync)) this.syncs();
+    if (this.tables.has(T.runtime)) this.apiCalls();
     if (this.tables.has(T.memUsage)) this.memoryUsage();
     if (this.tables.has(T.cpuFaults)) this.cpuFaults(um);
     if (this.tables.has(T.gpuFaults)) this.gpuFaults(um);
@@ -113,8 +122,8 @@ class NsysFile {
     this.countUnmapped();
   }
 
-  private rows(table: string, wanted: readonly WantedColumn[]): IterableIterator<unknown[]> {
-    const sql = `SELECT ${selectList(this.file, table, tableColumns(this.db, table), wanted)} FROM ${quoteIdent(table)} ORDER BY rowid`;
+  private rows(table: string, wanted: readonly WantedColumn[], order = 'rowid'): IterableIterator<unknown[]> {
+    const sql = `SELECT ${selectList(this.file, table, tableColumns(this.db, table), wanted)} FROM ${quoteIdent(table)} ORDER BY ${order}`;
     const stmt = this.db.prepare(sql).raw(true);
     const usesBase = wanted.some((w) => w.time);
     return (usesBase ? stmt.iterate({ base: this.base }) : stmt.iterate()) as IterableIterator<unknown[]>;
@@ -154,7 +163,7 @@ class NsysFile {
       const ts = check.int('start', v[1]);
       const dur = check.duration(ts, v[2]);
       const device = check.optInt('deviceId', v[3]) ?? 0;
-      const stream = check.optInt('streamId', v[4]);
+      const stream = check.stream('streamId', v[4]);
       const corr = check.optInt('correlationId', v[5]);
       const bytes = check.int('bytes', v[6]);
       const kindId = check.signedInt('copyKind', v[7]);
@@ -196,27 +205,49 @@ class NsysFile {
       const ts = check.int('start', v[1]);
       r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'kernel';
       r.agent = `gpu${check.optInt('deviceId', v[3]) ?? 0}`;
-      r.stream = check.optInt('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
       r.name = this.string(check, 'demangledName', v[6]);
       this.sink.append(r);
     }
   }
 
-  private syncs(): void {
-    const types = this.enumOf('ENUM_CUPTI_SYNC_TYPE', new Map());
-    const check = new RowCheck(this.file, T.sync);
+  private memsets(): void {
+    const memKinds = this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK);
+    const check = new RowCheck(this.file, T.memset);
     const r = this.row;
-    for (const v of this.rows(T.sync, [
+    for (const v of this.rows(T.memset, [
       { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
-      { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['syncType', 'deprecatedSyncType'] },
+      { names: ['deviceId'] }, { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true }, { names: ['memKind'] },
     ])) {
       check.rowid = v[0] as number;
       clearRow(r);
       const ts = check.int('start', v[1]);
-      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'sync'; r.agent = 'cpu0';
-      r.stream = check.optInt('streamId', v[3]); r.corr = check.optInt('correlationId', v[4]);
-      const t = v[5] === null ? undefined : check.signedInt('syncType', v[5]);
-      r.name = t === undefined ? null : types.get(t) ?? `sync_type_${t}`;
+      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'write';
+      r.agent = `gpu${check.optInt('deviceId', v[3]) ?? 0}`;
+      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      r.bytes = check.int('bytes', v[6]) as Bytes;
+      const kind = v[7] === null ? undefined : memKinds.get(check.signedInt('memKind', v[7]));
+      r.name = `Memset (${memKindLabel(kind) ?? 'Device'})`;
+      this.sink.append(r);
+    }
+  }
+
+  private apiCalls(): void {
+    const check = new RowCheck(this.file, T.runtime);
+    const r = this.row;
+    for (const v of this.rows(T.runtime, [
+      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
+      { names: ['correlationId'] }, { names: ['nameId'], required: true },
+    ])) {
+      check.rowid = v[0] as number;
+      const name = apiName(this.string(check, 'nameId', v[4]) ?? '');
+      const op = apiCallOp(name);
+      if (!op) { this.sink.unmapped(`cuda_runtime:${name}`); continue; }
+      clearRow(r);
+      const ts = check.int('start', v[1]);
+      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = op; r.agent = 'cpu0';
+      r.corr = check.optInt('correlationId', v[3]);
+      r.name = name;
       this.sink.append(r);
     }
   }
@@ -225,12 +256,13 @@ class NsysFile {
     const memKinds = this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK);
     const opers = this.enumOf('ENUM_CUDA_DEV_MEM_EVENT_OPER', new Map([[0, 'CUDA_DEV_MEM_EVENT_OPR_ALLOCATION'], [1, 'CUDA_DEV_MEM_EVENT_OPR_DEALLOCATION']]));
     const check = new RowCheck(this.file, T.memUsage);
+    const objects = new AllocationNames();
     const r = this.row;
     for (const v of this.rows(T.memUsage, [
       { names: ['start'], required: true, time: true }, { names: ['deviceId'] }, { names: ['address'], required: true },
       { names: ['bytes'], required: true }, { names: ['memKind'] }, { names: ['memoryOperationType'], required: true },
       { names: ['name'] }, { names: ['correlationId'] },
-    ])) {
+    ], 'start, rowid')) {
       check.rowid = v[0] as number;
       const oper = opers.get(check.signedInt('memoryOperationType', v[6]));
       const op = oper?.endsWith('DEALLOCATION') ? 'free' : oper?.endsWith('ALLOCATION') ? 'alloc' : undefined;
@@ -242,7 +274,7 @@ class NsysFile {
       r.agent = mem === 'device' ? `gpu${check.optInt('deviceId', v[2]) ?? 0}` : 'cpu0';
       r.addr = check.int('address', v[3]) as Addr; r.bytes = check.int('bytes', v[4]) as Bytes;
       const name = this.string(check, 'name', v[7]);
-      r.obj = name === '' ? null : name;
+      r.obj = name !== null && name !== '' ? name : op === 'alloc' ? objects.alloc(r.agent, r.addr) : objects.free(r.agent, r.addr);
       r.corr = check.optInt('correlationId', v[8]);
       this.sink.append(r);
     }
@@ -335,15 +367,40 @@ function copyMem(kind: CopyKind, src: MemKind | null, dst: MemKind | null): MemK
 
 /** `Memcpy HtoD (Pageable -> Device)`, the Kineto spelling; without kinds just `Memcpy HtoD`. */
 export function nsysCopyName(kind: CopyKind, srcSym: string | undefined, dstSym: string | undefined): string {
-  const label = (sym: string | undefined) => {
-    if (sym === undefined) return undefined;
-    const i = sym.indexOf('MEMORY_KIND_');
-    const s = (i >= 0 ? sym.slice(i + 12) : sym).toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
-    return s === 'Unknown' ? undefined : s;
-  };
-  const a = label(srcSym);
-  const b = label(dstSym);
+  const a = memKindLabel(srcSym);
+  const b = memKindLabel(dstSym);
   return a && b ? `Memcpy ${kind.label} (${a} -> ${b})` : `Memcpy ${kind.label}`;
+}
+
+/** `CUDA_MEMOPR_MEMORY_KIND_DEVICE_STATIC` → `Device Static`; undefined for UNKNOWN. */
+function memKindLabel(sym: string | undefined): string | undefined {
+  if (sym === undefined) return undefined;
+  const i = sym.indexOf('MEMORY_KIND_');
+  const s = (i >= 0 ? sym.slice(i + 12) : sym).toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  return s === 'Unknown' ? undefined : s;
+}
+
+/**
+ * Object names for allocations without one, as the Kineto reader makes them: the n-th allocation at
+ * an address of an agent is `mem@0x<addr>#<n>`; a free of memory allocated before the capture gets #0.
+ */
+class AllocationNames {
+  private readonly counts = new Map<string, number>();
+  private readonly live = new Map<string, string>();
+  alloc(agent: string, addr: number): string {
+    const key = `${agent}@${addr}`;
+    const n = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, n);
+    const name = objectName(addr, n);
+    this.live.set(key, name);
+    return name;
+  }
+  free(agent: string, addr: number): string {
+    const key = `${agent}@${addr}`;
+    const name = this.live.get(key);
+    this.live.delete(key);
+    return name ?? objectName(addr, 0);
+  }
 }
 
 function compact(d: Record<string, unknown> & { agent: string }): DeviceInfo {

@@ -18,7 +18,7 @@
  * Time: ns since the earliest mapped record (nvprof stores absolute ns beyond 2^53; subtracted in SQLite).
  * Enums: CUPTI numbering (the file has no enum tables), see sqlite/cuda-vocabulary.ts.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
@@ -33,6 +33,7 @@ import {
 } from './sqlite/database.ts';
 import { addDevices, addSourceInfo, type DeviceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
+import { readFileHead } from './text/file-head.ts';
 import { headLines, readLineChunks } from './text/line-chunks.ts';
 import { looksLikeNvprofText, parseNvprofGpuTrace } from './text/nvprof-gpu-trace.ts';
 import { PAGE_SIZE, type Bytes, type Ns } from './trace/units.ts';
@@ -67,7 +68,7 @@ export const nvprofFormat: IngestFormat = {
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
     let done = 0;
     for (const file of files) {
-      if (isSqliteHeader(fileHead(file))) readNvprofFile(file, sink);
+      if (isSqliteHeader(readFileHead(file, 16))) readNvprofFile(file, sink);
       else {
         const { devices } = await parseNvprofGpuTrace(file, readLineChunks(file, (n) => ctx.progress(done + n)), sink);
         addDevices(sink, [...devices].map(([name, i]) => ({ agent: `gpu${i}`, name })));
@@ -78,17 +79,6 @@ export const nvprofFormat: IngestFormat = {
     }
   },
 };
-
-function fileHead(file: string): Uint8Array {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(16);
-    const n = readSync(fd, buf, 0, 16, 0);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Reads one native .nvprof file into `sink`. */
 export function readNvprofFile(file: string, sink: RowSink): void {
@@ -163,7 +153,7 @@ class NvprofFile {
       const ts = check.int('start', v[1]);
       r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'kernel';
       r.agent = `gpu${check.int('deviceId', v[3])}`;
-      r.stream = check.optInt('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
       r.name = this.string(check, 'name', v[6]);
       this.sink.append(r);
     }
@@ -189,7 +179,7 @@ class NvprofFile {
       r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'copy';
       r.agent = kind.src === 'host' ? 'cpu0' : `gpu${both ? check.optInt('srcDeviceId', v[10]) ?? device : device}`;
       r.peer = kind.dst === 'host' ? 'cpu0' : `gpu${both ? check.optInt('dstDeviceId', v[11]) ?? device : device}`;
-      r.stream = check.optInt('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
       r.bytes = check.int('bytes', v[6]) as Bytes;
       const src = memKindOf(srcSym);
       const dst = memKindOf(dstSym);

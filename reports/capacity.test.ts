@@ -18,7 +18,7 @@ describe('smallest BAR with zero fallbacks', () => {
     const { key, answers } = barCapacity(ds(['p', 'gpu0.bar'], runs), runs);
     expect(key).toBe('gpu0.bar');
     expect(answers).toHaveLength(1);
-    expect(answers[0]!.group).toBe('p=x');
+    expect(answers[0]!.group).toBe('p=x'); // keys other than workload/platform keep their name
     expect(answers[0]!.tried.map((t) => t.value)).toEqual(['256MiB', '1GiB', '4GiB', '16GiB']);
     expect(answers[0]!.smallest).toEqual({ value: '4GiB', bytes: 4 * 2 ** 30 });
   });

@@ -10,6 +10,7 @@
  */
 import type { Dataset } from '../analysis/dataset.ts';
 import { variantMagnitude } from '../analysis/variant-order.ts';
+import { keyValueLabel } from './run-label.ts';
 
 export interface RunFacts {
   id: string;
@@ -27,7 +28,7 @@ export const BAR_KEY = /(^|\.)bar$/;
 export const MEMORY_KEY = /(^|\.)memory$/;
 
 export interface Group {
-  /** the other keys' values, `k=v · k=v` (or `all runs`) */
+  /** the other keys' values (run-label.ts), or `all runs` */
   label: string;
   runs: { value: string; bytes: number; run: RunFacts }[];
 }
@@ -41,7 +42,7 @@ export function groupAlong(dataset: Dataset, runs: RunFacts[], axis: string): Gr
     if (value === undefined) continue;
     const bytes = variantMagnitude(value);
     if (bytes === null) continue;
-    const label = others.filter((k) => run.keys[k] !== undefined).map((k) => `${k}=${run.keys[k]}`).join(' · ') || 'all runs';
+    const label = keyValueLabel(others, run.keys) || 'all runs';
     if (!groups.has(label)) groups.set(label, { label, runs: [] });
     groups.get(label)!.runs.push({ value, bytes, run });
   }

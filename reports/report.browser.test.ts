@@ -68,10 +68,8 @@ describe('the HTML report in chromium', () => {
     }
 
     // the hostile object name is shown as text (in the top-objects chart axis and its data table) …
-    const shown = await page.evaluate((needle) => {
-      const texts = [...document.querySelectorAll('#top-objects text, #top-objects td')].map((e) => e.textContent);
-      return texts.filter((t) => t === needle).length;
-    }, HOSTILE_OBJ);
+    const texts = await page.$$eval('#top-objects text, #top-objects td', (els) => els.map((e) => e.textContent));
+    const shown = texts.filter((t) => t === HOSTILE_OBJ).length;
     expect(shown).toBeGreaterThanOrEqual(2);
     // … and never became markup
     expect(await page.$$eval('script', (s) => s.length)).toBe(0);

@@ -49,10 +49,10 @@ describe('report of a sweep', () => {
     await report(sweepDir, { out });
     expect(readFileSync(join(tmp, 'r2', 'cap-data', 'capacity-bar.csv'), 'utf8')).toBe(
       'group,bar,bar_bytes,fallbacks,refused,peak_mapped_bytes\n'
-      + `platform=pa,256MiB,${256 * 2 ** 20},1,0,65536\n`
-      + `platform=pa,1GiB,${2 ** 30},0,0,${65536 + 2 ** 20}\n`
-      + `platform=pb,256MiB,${256 * 2 ** 20},0,0,${65536 + 2 ** 20}\n`
-      + `platform=pb,1GiB,${2 ** 30},0,0,${65536 + 2 ** 20}\n`);
+      + `pa,256MiB,${256 * 2 ** 20},1,0,65536\n`
+      + `pa,1GiB,${2 ** 30},0,0,${65536 + 2 ** 20}\n`
+      + `pb,256MiB,${256 * 2 ** 20},0,0,${65536 + 2 ** 20}\n`
+      + `pb,1GiB,${2 ** 30},0,0,${65536 + 2 ** 20}\n`);
     const html = readFileSync(out, 'utf8');
     expect(section(html, 'capacity-bar')).toContain('1GiB is the smallest BAR with zero fallbacks');
   });

@@ -3,17 +3,17 @@
  * with server-rendered SVG charts — and beside it `<name>-data/<chart>.csv`, the data of every
  * chart. Both are written atomically; same inputs give byte-identical outputs.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { openDataset } from '../analysis/dataset.ts';
 import { openDb, rowObjects, selectAll } from '../analysis/duckdb.ts';
 import { toCsv } from '../analysis/csv.ts';
 import { attachDataset } from '../analysis/views.ts';
 import { writeDirectoryAtomic, writeFileAtomic } from '../common/atomic-output.ts';
-import { writeFileSync } from 'node:fs';
 import type { ChartOutput, ReportContext } from './chart.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { dataTable, renderPage, type Section } from './page.ts';
+import { keyValueLabel } from './run-label.ts';
 
 export interface ReportOptions {
   /** the HTML file to write (its CSVs go to `<name>-data/` beside it) */
@@ -48,7 +48,7 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
     overview.rows.sort((a, b) => order.get(String(a[0]))! - order.get(String(b[0]))!);
     const ends = new Map(rowObjects(overview).map((r) => [String(r.run), Number(r.end_ns)]));
     const labels = new Map(dataset.runs.map((r) => [r.id,
-      dataset.kind === 'run' ? 'run' : dataset.keys.filter((k) => r.keys[k] !== undefined).map((k) => `${k}=${r.keys[k]}`).join(' · ')]));
+      dataset.kind === 'run' ? 'run' : keyValueLabel(dataset.keys, r.keys)]));
     const ctx: ReportContext = { db, dataset, label: (id) => labels.get(id) ?? id, endNs: (id) => ends.get(id) ?? 0 };
 
     const build = async (charts: readonly { build(c: ReportContext): Promise<ChartOutput> }[]): Promise<ChartOutput[]> => {

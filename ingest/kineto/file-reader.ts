@@ -77,7 +77,13 @@ const INT32_MAX = 2147483647;
 /** Categories the canonical trace cannot say, counted without parsing (see peek). */
 const SKIPPED_CATEGORIES = new Map(['cpu_op', 'python_function', 'user_annotation', 'gpu_user_annotation', 'ac2g', 'fwdbwd',
   'Operator', 'async', 'overhead', 'Trace', 'Python', 'python_function_call'].map((c) => [c, c]));
-const CAT_KEY = Buffer.from('"cat"');
+/** Position of `"cat"` in bytes[from, to), or -1 (a bounded search: Buffer.indexOf would run to the chunk's end). */
+function findCatKey(bytes: Buffer, from: number, to: number): number {
+  for (let i = from; i + 5 <= to; i++) {
+    if (bytes[i] === QUOTE && bytes[i + 1] === 0x63 && bytes[i + 2] === 0x61 && bytes[i + 3] === 0x74 && bytes[i + 4] === QUOTE) return i;
+  }
+  return -1;
+}
 const PEEK_WINDOW = 256;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -181,16 +187,17 @@ export class KinetoFileReader {
    * is a key of the event object itself (no bracket or escape before it) qualifies.
    */
   private peek(bytes: Buffer, start: number, end: number): boolean {
+    if (bytes[start] !== 0x7b) return false;
     const limit = Math.min(end, start + PEEK_WINDOW);
-    const at = bytes.indexOf(CAT_KEY, start);
-    if (at < 0 || at >= limit || bytes[at - 1] === BACKSLASH) return false;
+    const at = findCatKey(bytes, start, limit);
+    if (at < 0 || bytes[at - 1] === BACKSLASH) return false;
     for (let i = start + 1; i < at; i++) { const c = bytes[i]!; if (c === 0x7b || c === 0x5b) return false; }
-    let i = at + CAT_KEY.length;
+    let i = at + 5;
     while (i < limit && isSpace(bytes[i]!)) i++;
-    if (bytes[i] !== 0x3a) return false;
+    if (i >= limit || bytes[i] !== 0x3a) return false;
     i++;
     while (i < limit && isSpace(bytes[i]!)) i++;
-    if (bytes[i] !== QUOTE) return false;
+    if (i >= limit || bytes[i] !== QUOTE) return false;
     const close = bytes.indexOf(QUOTE, i + 1);
     if (close < 0 || close >= limit) return false;
     const cat = SKIPPED_CATEGORIES.get(bytes.toString('latin1', i + 1, close));

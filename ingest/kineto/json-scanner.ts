@@ -37,14 +37,6 @@ const NEWLINE = 0x0a;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isDelimiter = (c: number): boolean => isSpace(c) || c === 0x2c || c === 0x7d || c === 0x5d;
 
-/** Counts newline bytes in buf[from, to). */
-function countNewlines(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  let i = buf.indexOf(NEWLINE, from);
-  while (i >= 0 && i < to) { n++; i = buf.indexOf(NEWLINE, i + 1); }
-  return n;
-}
-
 function countNewlinesInText(text: string, to: number): number {
   let n = 0;
   let i = text.indexOf('\n');
@@ -69,9 +61,12 @@ export class TraceJsonScanner {
   private pieces: Buffer[] = [];
   private startLine = 0;
 
-  // Lines: newlines seen before `lineScanPos` of the current chunk, plus one.
+  // Lines: newlines seen before `lineScanPos` of the current chunk, plus one; `nextNewline` caches
+  // the first newline at or after lineScanPos (the chunk length when none), so one-line documents
+  // are not rescanned to the chunk's end for every element.
   private line = 1;
   private lineScanPos = 0;
+  private nextNewline = -1;
   private atDocStart = true;
 
   constructor(private readonly file: string, private readonly handlers: TraceJsonHandlers) {}
@@ -107,8 +102,19 @@ export class TraceJsonScanner {
         }
       }
     }
-    this.line += countNewlines(buf, this.lineScanPos, n);
+    this.line += this.countNewlines(buf, this.lineScanPos, n);
     this.lineScanPos = 0;
+    this.nextNewline = -1;
+  }
+
+  /** Newline bytes in buf[from, to) of the current chunk (from ≥ every earlier call's `to`). */
+  private countNewlines(buf: Buffer, from: number, to: number): number {
+    let i = this.nextNewline;
+    if (i < from) i = buf.indexOf(NEWLINE, from);
+    let n = 0;
+    while (i >= 0 && i < to) { n++; i = buf.indexOf(NEWLINE, i + 1); }
+    this.nextNewline = i < 0 ? buf.length : i;
+    return n;
   }
 
   /** Call at the end of the input: a document that is not closed is truncated. */
@@ -122,7 +128,7 @@ export class TraceJsonScanner {
 
   /** The line of byte `pos` of the current chunk (positions must not go backwards within a chunk). */
   private lineAt(buf: Buffer, pos: number): number {
-    this.line += countNewlines(buf, this.lineScanPos, pos);
+    this.line += this.countNewlines(buf, this.lineScanPos, pos);
     this.lineScanPos = pos;
     return this.line;
   }

@@ -106,3 +106,18 @@ export function faultAccessOf(symbol: string | undefined): FaultAccess {
 export const ACCESS_TYPE_FALLBACK: ReadonlyMap<number, string> = new Map(
   ['UNKNOWN', 'READ', 'WRITE', 'ATOMIC', 'PREFETCH'].map((s, i) => [i, `CUDA_UNIFIED_MEMORY_ACCESS_TYPE_${s}`]),
 );
+
+/**
+ * CUDA API calls worth a row, as the Kineto reader classifies them: launches and memcpy/memset calls
+ * are `submit`s by the CPU (with the correlation id of the GPU work), `…Synchronize` calls are `sync`.
+ */
+export function apiCallOp(name: string): 'submit' | 'sync' | undefined {
+  if (/Launch/.test(name) || /^(?:cuda|cu|hip)(?:Memcpy|Memset)/i.test(name)) return 'submit';
+  if (/Synchronize/.test(name)) return 'sync';
+  return undefined;
+}
+
+/** nsys appends the API version to runtime names (`cudaLaunchKernel_v7000`); the name is without it. */
+export function apiName(name: string): string {
+  return name.replace(/_v\d{4,}$/, '');
+}

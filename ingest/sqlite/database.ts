@@ -120,6 +120,17 @@ export class RowCheck {
     return v === null || v === undefined ? null : this.int(field, v);
   }
 
+  /**
+   * A stream id for the Int32 `stream` column: CUPTI's "no stream" 0xFFFFFFFF (context-wide
+   * synchronisation) and NULL become null; anything else beyond Int32 is an error.
+   */
+  stream(field: string, v: unknown): number | null {
+    const s = this.optInt(field, v);
+    if (s === null || s === 0xffffffff) return null;
+    if (s > 0x7fffffff) this.fail(field, `is out of range for a stream id (got ${s})`);
+    return s;
+  }
+
   /** A required integer that may be negative (ids). */
   signedInt(field: string, v: unknown): number {
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail(field, v === null ? 'is missing' : `is not an exact integer (got ${String(v)})`);

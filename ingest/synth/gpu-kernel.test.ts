@@ -1,5 +1,10 @@
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readAllRows, type PlainRow } from '../trace/reader.ts';
+import type { TraceRow, TraceWriter } from '../trace/writer.ts';
+import { gpuKernel } from './gpu-kernel.ts';
+import { Rng } from './random.ts';
+import { resolveParams } from './workload.ts';
+import { TraceReader, readAllRows, type PlainRow } from '../trace/reader.ts';
 import { META } from '../trace/schema.ts';
 import { synth } from './index.ts';
 import { fileBytes, scratchDir } from './testing.ts';
@@ -131,17 +136,22 @@ describe('gpu-kernel', () => {
 
   it('records the resolved parameters and devices', async () => {
     const out = tmp.path('meta.arrow');
-    synth('gpu-kernel', { gpus: 2, 'device-memory': '1GiB', bufferSize: '64KiB' }, out);
-    const { TraceReader } = await import('../trace/reader.ts');
+    synth('gpu-kernel', { gpus: 2, 'device-memory': '1MiB', oversubscription: 0.5, bufferSize: '64KiB' }, out);
     const t = await TraceReader.open(out);
     const params = JSON.parse(t.metadata.get(META.synthParams)!) as Record<string, unknown>;
     expect(Object.keys(params)).toEqual([...Object.keys(params)].sort());
-    expect(params['device-memory']).toBe(1024 * MiB);
+    expect(params['device-memory']).toBe(MiB);
     expect(params['buffer-size']).toBe(64 * KiB);
+    expect(params.oversubscription).toBe(0.5);
     expect(JSON.parse(t.metadata.get(META.devices)!)).toEqual([
-      { agent: 'cpu0' }, { agent: 'gpu0', memory: 1024 * MiB }, { agent: 'gpu1', memory: 1024 * MiB },
+      { agent: 'cpu0' }, { agent: 'gpu0', memory: MiB }, { agent: 'gpu1', memory: MiB },
     ]);
     await t.close();
+    // Without oversubscription the device memory does not define the workload and is not recorded.
+    synth('gpu-kernel', { gpus: 2 }, tmp.path('meta2.arrow'));
+    const t2 = await TraceReader.open(tmp.path('meta2.arrow'));
+    expect(JSON.parse(t2.metadata.get(META.devices)!)).toEqual([{ agent: 'cpu0' }, { agent: 'gpu0' }, { agent: 'gpu1' }]);
+    await t2.close();
   });
 
   it('same parameters and seed give the same bytes', () => {
@@ -158,5 +168,67 @@ describe('gpu-kernel', () => {
     expect(() => synth('gpu-kernel', { gpus: 3, buffers: 2 }, tmp.path('bad.arrow'))).toThrow(/--buffers\/--gpus/);
     expect(() => synth('gpu-kernel', { readback: 1.5 }, tmp.path('bad.arrow'))).toThrow(/--readback: must be at most 1/);
     expect(tmp.files().filter((f) => f.startsWith('bad') || f.includes('.bad'))).toEqual([]);
+  });
+});
+
+describe('gpu-kernel invariants (property test)', () => {
+  it('rows sorted, every access inside its object, every unit visited as the pattern says, count as announced', () => {
+    const arb = fc.record({
+      buffers: fc.integer({ min: 1, max: 4 }),
+      units: fc.integer({ min: 1, max: 40 }),
+      tail: fc.integer({ min: 0, max: 4095 }),
+      pattern: fc.constantFrom('stream', 'stride', 'random', 'stencil'),
+      strideUnits: fc.integer({ min: 1, max: 9 }),
+      access: fc.constantFrom('rw', 'read', 'write'),
+      gpus: fc.integer({ min: 1, max: 3 }),
+      sharing: fc.constantFrom('private', 'shared'),
+      kernels: fc.integer({ min: 1, max: 3 }),
+      mem: fc.constantFrom('managed', 'anon', 'device'),
+      seed: fc.integer({ min: 0, max: 1000 }),
+    }).filter((c) => c.sharing === 'shared' || c.buffers >= c.gpus);
+    fc.assert(fc.property(arb, (c) => {
+      const access = 4096;
+      // A partial last unit when tail > 0: (units − 1) whole units plus `tail` bytes.
+      const size = c.tail > 0 ? (c.units - 1) * access + c.tail : c.units * access;
+      const p = resolveParams(gpuKernel, {
+        buffers: c.buffers, 'buffer-size': Math.max(size, 1), 'access-size': access, pattern: c.pattern, stride: c.strideUnits * access,
+        access: c.access, gpus: c.gpus, sharing: c.sharing, kernels: c.kernels, mem: c.mem, seed: c.seed,
+      });
+      const rows: TraceRow[] = [];
+      const sink = { append: (r: TraceRow) => rows.push({ ...r }) } as unknown as TraceWriter;
+      gpuKernel.generate(p, sink, new Rng(c.seed));
+      expect(rows).toHaveLength(gpuKernel.expectedRows(p));
+      const objs = new Map<string, { addr: number; bytes: number }>();
+      const visits = new Map<string, number>(); // `corr obj unit op` → count
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (i > 0) expect(r.ts).toBeGreaterThanOrEqual(rows[i - 1]!.ts);
+        if (r.op === 'alloc') { objs.set(r.obj!, { addr: r.addr!, bytes: r.bytes! }); expect(r.addr! % 2097152).toBe(0); continue; }
+        if (r.obj === null) continue;
+        const o = objs.get(r.obj)!;
+        expect(r.addr!).toBeGreaterThanOrEqual(o.addr);
+        expect(r.addr! + r.bytes!).toBeLessThanOrEqual(o.addr + o.bytes);
+        if (r.corr !== null) {
+          const k = `${r.corr} ${r.obj} ${(r.addr! - o.addr) / access} ${r.op}`;
+          visits.set(k, (visits.get(k) ?? 0) + 1);
+        }
+      }
+      // Independent expectation per kernel, buffer and unit: reads/writes per unit by pattern and access mode.
+      const U = Math.ceil(Math.max(size, 1) / access);
+      const kernelRows = rows.filter((r) => r.op === 'kernel');
+      for (const k of kernelRows) {
+        const g = Number(k.agent.slice(3));
+        const mine = c.sharing === 'shared' ? Array.from({ length: c.buffers }, (_, b) => b) : Array.from({ length: c.buffers }, (_, b) => b).filter((b) => b % c.gpus === g);
+        for (const b of mine) {
+          for (let u = 0; u < U; u++) {
+            const reads = c.pattern === 'stencil' ? 1 + (u > 0 ? 1 : 0) + (u < U - 1 ? 1 : 0) : c.access === 'write' ? 0 : 1;
+            const writes = c.pattern === 'stencil' ? (c.access === 'read' ? 0 : 1) : c.access === 'read' ? 0 : 1;
+            // Stencil: unit u is read as itself and as the neighbour of u−1 and u+1.
+            expect(visits.get(`${k.corr} buf${b} ${u} read`) ?? 0).toBe(reads);
+            expect(visits.get(`${k.corr} buf${b} ${u} write`) ?? 0).toBe(writes);
+          }
+        }
+      }
+    }), { numRuns: 60, seed: 20261121 });
   });
 });

@@ -156,7 +156,9 @@ buffers, shared = every GPU sweeps all buffers starting at buffer g mod B.
   },
   devices(p) {
     const pl = plan(p);
-    return [{ agent: CPU }, ...Array.from({ length: pl.gpus }, (_, g) => ({ agent: gpuName(g), memory: p.num('device-memory') }))];
+    // The device memory is part of the workload's definition only when the footprint is relative to it.
+    const memory = p.num('oversubscription') > 0 ? { memory: p.num('device-memory') } : {};
+    return [{ agent: CPU }, ...Array.from({ length: pl.gpus }, (_, g) => ({ agent: gpuName(g), ...memory }))];
   },
   expectedRows(p) {
     const pl = plan(p);

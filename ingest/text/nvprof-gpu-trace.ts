@@ -151,7 +151,9 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
   return { devices };
 
   function optInt(field: string, text: string | undefined): number | null {
-    return text === undefined || text === '' || text === '-' ? null : int(field, text);
+    if (text === undefined || text === '' || text === '-') return null;
+    const v = int(field, text);
+    return v > 0x7fffffff ? fail(field, `is out of range for a stream id (got ${v})`) : v;
   }
 }
 

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { replay } from '../index.ts';
+import { query } from '../testing/events-query.ts';
+import { writeTrace, type Row } from '../testing/trace-builder.ts';
+import { ChunkLru } from './eviction.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hetmem-evict-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const MB2 = 2 * 1024 * 1024;
+const BASE = 0x7f0000000000;
+
+describe('ChunkLru: least recently allocated/migrated first (REFERENCE.md §2.5)', () => {
+  it('orders victims by the last time a block migrated into its chunk, not by access', () => {
+    const lru = new ChunkLru([3]);
+    lru.ensure(8);
+    lru.touch(0, 5); lru.touch(0, 2); lru.touch(0, 7);
+    expect(lru.isFull(0)).toBe(true);
+    expect(lru.victim(0, -1)).toBe(5);
+    lru.touch(0, 5);                    // a migration into block 5's chunk moves it to the tail
+    expect(lru.victim(0, -1)).toBe(2);
+    expect(lru.victim(0, 2)).toBe(7);   // the block being serviced is skipped
+    lru.release(0, 2);
+    expect([lru.used[0], lru.victim(0, -1)]).toEqual([2, 7]);
+    lru.pin(0, 1);                      // device allocations count but are never victims
+    expect([lru.used[0], lru.victim(0, -1)]).toEqual([3, 7]);
+  });
+});
+
+describe('eviction under 1.5× oversubscription (replay on a100-pcie4 with gpu0.memory = 4 MiB)', () => {
+  it('evicts whole 2 MiB chunks to sys0 in least-recently-migrated order', async () => {
+    // Three managed 2 MiB objects A, B, C (6 MiB) on a GPU with room for two root chunks (4 MiB = 1.5×).
+    // The CPU writes all three (first touch: sys0). The GPU then reads A, B, A (hit), C, A, B — whole objects.
+    // Each first GPU read of a block migrates it in 2 batches of 256 pages (the 256-fault batch cap; the
+    // second batch completes the block). Hand-derived chunk list (head first):
+    //   read A → [A]; read B → [A,B]; read A again: resident, no migration, list unchanged;
+    //   read C → full: evict head A → [B,C]; read A → evict B → [C,A]; read B → evict C → [A,B].
+    // So evictions are A, B, C although A was the most recently *accessed* block when C came in.
+    const names = ['A', 'B', 'C'];
+    const rows: Row[] = [];
+    let ts = 0;
+    names.forEach((o, k) => rows.push({ ts: ts++, op: 'alloc', agent: 'cpu0', addr: BASE + k * MB2, bytes: MB2, obj: o, mem: 'managed' }));
+    names.forEach((o, k) => rows.push({ ts: ts++, op: 'write', agent: 'cpu0', addr: BASE + k * MB2, bytes: MB2, obj: o }));
+    for (const o of ['A', 'B', 'A', 'C', 'A', 'B']) {
+      const k = names.indexOf(o);
+      rows.push({ ts: (ts += 1000), op: 'read', agent: 'gpu0', addr: BASE + k * MB2, bytes: MB2, obj: o });
+    }
+    const trace = join(dir, 'oversub.arrow');
+    writeTrace(trace, rows);
+    const out = join(dir, 'run');
+    const s = await replay({ trace, platform: 'a100-pcie4', set: { 'gpu0.memory': '4MiB' }, out });
+    const ev = await query(`SELECT obj, src, dst, bytes, cause FROM '${out}/events.parquet' WHERE kind = 'evict' ORDER BY ts`);
+    expect(ev).toEqual(['A', 'B', 'C'].map((obj) => ({ obj, src: 'gpu0', dst: 'sys0', bytes: MB2, cause: 'eviction' })));
+    // Every evicted chunk went home as migrate rows with cause eviction: 3 × 2 MiB.
+    expect(s.migrations.by_direction_cause['gpu0->sys0:eviction']).toEqual({ count: 3, bytes: 3 * MB2 });
+    // H2D: A, B, C, A, B = 5 blocks × 2 MiB, all as faulted pages (whole-block batches leave nothing to prefetch).
+    expect(s.migrations.by_direction['sys0->gpu0']!.bytes).toBe(5 * MB2);
+    expect(s.evictions).toEqual({ count: 3, bytes: 3 * MB2 });
+    // Residency never exceeds the 4 MiB of device memory in the timeline.
+    const peak = await query(`SELECT max(value) AS v FROM '${out}/timeline.parquet' WHERE metric = 'resident_bytes' AND entity = 'gpu0'`);
+    expect(peak[0]!.v).toBeLessThanOrEqual(2 * MB2);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { PAGES_PER_BLOCK, Prefetcher } from './prefetcher.ts';
+
+/** Block-relative page masks from index ranges [lo, hi). */
+function mask(...ranges: [number, number][]): Uint8Array {
+  const m = new Uint8Array(PAGES_PER_BLOCK);
+  for (const [lo, hi] of ranges) m.fill(1, lo, hi);
+  return m;
+}
+function ranges(m: Uint8Array): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < m.length;) {
+    if (!m[i]) { i++; continue; }
+    let j = i;
+    while (j < m.length && m[j]) j++;
+    out.push([i, j]);
+    i = j;
+  }
+  return out;
+}
+function run(p: Prefetcher, resident: Uint8Array, faultedPages: number[], first = 0, outer = PAGES_PER_BLOCK) {
+  const faulted = new Uint8Array(PAGES_PER_BLOCK);
+  for (const x of faultedPages) faulted[x] = 1;
+  const prefetch = new Uint8Array(PAGES_PER_BLOCK);
+  p.compute(resident, faulted, null, first, outer, prefetch);
+  return { faulted: ranges(faulted), prefetch: ranges(prefetch) };
+}
+
+describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of 512 pages', () => {
+  const p = new Prefetcher(true, 51);
+
+  it('sequential faults: one big page at a time, the tree fills ever larger aligned regions', () => {
+    // A single thread touching pages 0,1,2,… faults once per not-yet-resident page. Worked by hand:
+    // fault 0   → grown to big page [0,16); bitmap 16: level-4 node [0,16) 100 % > 51 qualifies, [0,32) 16/32 =
+    //             50 % does not → region [0,16) = the faulted big page itself, nothing prefetched.
+    // fault 16  → bitmap [0,32): node [0,32) 100 %; [0,64) 50 % no → nothing prefetched.
+    // fault 32  → bitmap [0,48): [32,48) 100 %, [32,64) 50 % no, [0,64) 48/64 = 75 % yes, [0,128) 37.5 % no
+    //             → region [0,64), prefetch [48,64).
+    // fault 64  → bitmap [0,80): [0,128) 80/128 = 62.5 % yes, [0,256) 31 % no → prefetch [80,128).
+    // fault 128 → bitmap [0,144): [0,256) 144/256 = 56.25 % yes, [0,512) 28 % no → prefetch [144,256).
+    // fault 256 → bitmap [0,272): [256,512) 6 % no, [0,512) 272/512 = 53.1 % yes → prefetch [272,512).
+    const expected: [number, [number, number][]][] = [
+      [0, []], [16, []], [32, [[48, 64]]], [64, [[80, 128]]], [128, [[144, 256]]], [256, [[272, 512]]],
+    ];
+    const resident = new Uint8Array(PAGES_PER_BLOCK);
+    const faultsSeen: number[] = [];
+    for (let page = 0; page < PAGES_PER_BLOCK; page++) {
+      if (resident[page]) continue;
+      faultsSeen.push(page);
+      const r = run(p, resident, [page]);
+      const want = expected.find(([f]) => f === page);
+      expect(want, `unexpected fault at page ${page}`).toBeDefined();
+      expect(r.faulted).toEqual([[page, page + 16]]);
+      expect(r.prefetch).toEqual(want![1]);
+      for (const [lo, hi] of [...r.faulted, ...r.prefetch]) resident.fill(1, lo, hi);
+    }
+    expect(faultsSeen).toEqual([0, 16, 32, 64, 128, 256]);
+  });
+
+  it('strided faults at every other big page: exactly 50 % everywhere, which is not strictly above 51 (nor 50)', () => {
+    // Faults at pages 0, 32, 64, …, 480 (stride 128 KiB) in one batch grow to the even big pages: 256 of 512
+    // pages. Every node above a big page holds exactly half → no ancestor qualifies at 51 % or 50 %.
+    const strided = Array.from({ length: 16 }, (_, k) => k * 32);
+    const r = run(p, new Uint8Array(PAGES_PER_BLOCK), strided);
+    expect(r.faulted).toEqual(strided.map((x) => [x, x + 16]));
+    expect(r.prefetch).toEqual([]);
+    expect(run(new Prefetcher(true, 50), new Uint8Array(PAGES_PER_BLOCK), strided).prefetch).toEqual([]);
+    // At 49 % the root (256/512 = 50 % > 49) qualifies: every odd big page is prefetched.
+    expect(run(new Prefetcher(true, 49), new Uint8Array(PAGES_PER_BLOCK), strided).prefetch)
+      .toEqual(strided.map((x) => [x + 16, x + 32]));
+  });
+
+  it('random sparse faults prefetch nothing; random faults over a half-resident block fill the block', () => {
+    // Pages 5, 200, 201, 450 grow to big pages [0,16), [192,208), [448,464): 48 pages; each big page's parent
+    // holds 16/32 = 50 % and higher nodes less → nothing beyond the faulted big pages.
+    const r = run(p, new Uint8Array(PAGES_PER_BLOCK), [450, 5, 201, 200]);
+    expect(r.faulted).toEqual([[0, 16], [192, 208], [448, 464]]);
+    expect(r.prefetch).toEqual([]);
+    // With [0,256) already resident, a fault at 300 grows to [288,304): 272/512 = 53.1 % at the root → the
+    // rest of the block, i.e. [256,288) and [304,512), is prefetched.
+    const r2 = run(p, mask([0, 256]), [300]);
+    expect(r2.faulted).toEqual([[288, 304]]);
+    expect(r2.prefetch).toEqual([[256, 288], [304, 512]]);
+  });
+
+  it('a block cut short by its allocation: node sizes are clipped to the valid pages', () => {
+    // 100 valid pages (a 400 KiB allocation): levels up to 128 leaves, the top node [0,100) has size 100.
+    // Resident [0,48) + fault 48 (grown to [48,64)) → [0,64) 100 % and [0,100) 64/100 = 64 % → prefetch [64,100).
+    const r = run(p, mask([0, 48]), [48], 0, 100);
+    expect(r.faulted).toEqual([[48, 64]]);
+    expect(r.prefetch).toEqual([[64, 100]]);
+    // Only a fault at 0: [0,16) qualifies, [0,32) = 50 % does not, and [0,100) 16 % does not.
+    expect(run(p, new Uint8Array(PAGES_PER_BLOCK), [0], 0, 100).prefetch).toEqual([]);
+  });
+
+  it('disabled: no big-page growth and no prefetch (4 KiB on-demand migration)', () => {
+    const r = run(new Prefetcher(false, 51), mask([0, 256]), [300]);
+    expect(r.faulted).toEqual([[300, 301]]);
+    expect(r.prefetch).toEqual([]);
+  });
+});
