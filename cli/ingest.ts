@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { FORMAT_NAMES, type FormatName } from '../ingest/format.ts';
 import { FORMATS } from '../ingest/formats.ts';
 import { ingest } from '../ingest/ingest.ts';
-import { CSV_PLACEMENT_BASE } from '../ingest/csv.ts';
+import { PLACEMENT_BASE } from '../ingest/trace/placement.ts';
 
 /** `hetmem ingest <file...> [--format f] -o trace.arrow`: source traces → canonical trace. */
 export function registerIngest(program: Command): void {
@@ -21,7 +21,7 @@ ${formats}
 Canonical CSV: a header of trace columns (ts, op, agent required; dur, addr, bytes, obj, peer, mem,
 cause, stream, corr, name, offset optional), '#' comment lines, sizes like 64KiB/2MiB/1GiB, 0x hex
 addresses, times in ns or with ns/us/ms/s. Rows naming an obj without addr are placed 2 MiB-aligned
-in alloc order from 0x${CSV_PLACEMENT_BASE.toString(16)}; rows may be unsorted (sorted stably by ts).
+in alloc order from 0x${PLACEMENT_BASE.toString(16)}; rows may be unsorted (sorted stably by ts).
 
 Examples:
   hetmem ingest fixtures/rdma-ring-4.csv -o ring.arrow

@@ -33,6 +33,11 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; resolves to the exit code (never throws). */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that closes the pipe early (`hetmem inspect x --json | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    throw e;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

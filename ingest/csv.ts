@@ -12,7 +12,7 @@
  * - Addressing: a row gives `addr` (+ `bytes`), or names an object in `obj` with an optional `offset`
  *   (default 0) and optional `bytes` (default: the rest of the object). An `alloc` without `addr` is
  *   placed at the next 2 MiB boundary at or after the end of the previous placed object, starting at
- *   `CSV_PLACEMENT_BASE` (0x7f0000000000), in file order.
+ *   `PLACEMENT_BASE` (0x7f0000000000, trace/placement.ts), in file order.
  * - Objects are resolved in file order: an object must be allocated on an earlier line than any row
  *   naming it, and is gone for later lines once freed. Rows may be out of `ts` order (the sink sorts
  *   them stably), but a row naming an object must not be earlier in time than its alloc, its free not
@@ -28,41 +28,14 @@ import { Parser } from 'csv-parse';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { AGENT_PATTERN, COLUMNS, MEM_KINDS, OPS, isMemKind, isOp, type Op } from './trace/schema.ts';
-import { MAX_EXACT, VA_BLOCK_SIZE, parseBytes, parseInteger, type Addr, type Bytes, type Ns } from './trace/units.ts';
+import { MAX_EXACT, parseBytes, parseInteger, parseNs, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow, type TraceRow } from './trace/writer.ts';
+import { ObjectPlacer } from './trace/placement.ts';
 
-/** Where `obj`+`offset` placement starts: a typical x86-64 mmap region, 2 MiB-aligned. */
-export const CSV_PLACEMENT_BASE = 0x7f0000000000 as Addr;
-/** Alignment of placed objects (a UVM VA block). */
-export const CSV_PLACEMENT_ALIGN = VA_BLOCK_SIZE;
 
 /** Header names the CSV form accepts: the trace columns plus `offset`. */
 export const CSV_COLUMNS = [...COLUMNS, 'offset'] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
-
-const TIME_UNITS: Record<string, number> = { '': 1, ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
-const TIME_DIGITS: Record<number, number> = { 1: 0, 1e3: 3, 1e6: 6, 1e9: 9 };
-
-/** Parses a time in ns (`1500`, `1.5us`, `2ms`, `0x10`); a problem string when it is not valid. */
-export function parseNs(text: string): Ns | string {
-  if (/^\d+$/.test(text)) {
-    const v = Number(text);
-    return Number.isSafeInteger(v) ? (v as Ns) : `is out of range (got "${text}"; the largest exact value is 2^53-1)`;
-  }
-  const t = text.trim();
-  if (t.startsWith('-')) return `must not be negative (got "${text}")`;
-  if (/^0x/i.test(t)) return parseInteger(t) as Ns | string;
-  const m = /^(\d+)(?:\.(\d+))?\s*([a-zµ]*)$/i.exec(t);
-  if (!m) return `is not a time (got "${text}"; use integer ns or a unit ns, us, ms, s)`;
-  const unit = TIME_UNITS[m[3]!.toLowerCase()];
-  if (unit === undefined) return `has an unknown time unit "${m[3]}" (use ns, us, ms or s)`;
-  // Exact decimal arithmetic: the fraction may only have as many digits as the unit has below 1 ns.
-  const digits = TIME_DIGITS[unit]!;
-  const frac = m[2] ?? '';
-  if (/[1-9]/.test(frac.slice(digits))) return `is not a whole number of ns (got "${text}")`;
-  const v = Number(m[1]) * unit + (digits > 0 ? Number(frac.slice(0, digits).padEnd(digits, '0')) : 0);
-  return Number.isSafeInteger(v) ? (v as Ns) : `is out of range (got "${text}"; the largest exact value is 2^53-1 ns)`;
-}
 
 /** How each op addresses memory. */
 type Addressing = 'none' | 'range' | 'point' | 'object';
@@ -118,7 +91,7 @@ class RecordParser extends Parser {
 /** Reads canonical CSV files into a sink; state spans the files (objects, placement cursor). */
 class CsvReader {
   private readonly objects = new Map<string, CsvObject>();
-  private placeNext: number = CSV_PLACEMENT_BASE;
+  private readonly placer = new ObjectPlacer();
   private readonly row: TraceRow = emptyRow();
   private file = '';
   private line = 0;
@@ -255,8 +228,7 @@ class CsvReader {
     if (live && r.ts < live.freedTs) this.fail('ts', `${r.ts} ns is earlier than the free of the previous "${r.obj}" at ${live.freedTs} ns (line ${live.freedLine})`);
     let addr = addrField;
     if (addr === null) {
-      addr = Math.ceil(this.placeNext / CSV_PLACEMENT_ALIGN) * CSV_PLACEMENT_ALIGN;
-      this.placeNext = addr + bytesField;
+      addr = this.placer.place(bytesField);
     }
     this.checkEnd('bytes', addr, bytesField);
     this.objects.set(r.obj, { addr, bytes: bytesField, allocLine: this.line, allocTs: r.ts, lastUseTs: r.ts, freedLine: 0, freedTs: 0 });

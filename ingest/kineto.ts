@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { KinetoFileReader, type KinetoFileResult } from './kineto/file-reader.ts';
 import { planMerge, replayStaged } from './kineto/merge.ts';
@@ -62,7 +62,7 @@ export async function readKineto(files: readonly string[], sink: RowSink, ctx: I
     sink.metadata.set(META.devices, JSON.stringify(plan.devices));
     sink.metadata.set(META.sourceInfo, JSON.stringify({
       format: 'kineto',
-      files: results.map((r) => ({ ...r.info, file: r.file, ...(r.rank === null ? {} : { rank: r.rank }), events: r.events, rows: r.rows })),
+      files: results.map((r) => ({ ...r.info, file: basename(r.file), ...(r.rank === null ? {} : { rank: r.rank }), events: r.events, rows: r.rows })),
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,8 @@
  *
  * Native file mapping (CUPTI activity records; agents `gpu<deviceId>`, host `cpu0`):
  * - CUPTI_ACTIVITY_KIND_KERNEL / _CONCURRENT_KERNEL → `kernel` (name via StringTable, stream, corr).
- * - CUPTI_ACTIVITY_KIND_MEMCPY / _MEMCPY2 (peer copies) → `copy`, as in nsys.ts.
+ * - CUPTI_ACTIVITY_KIND_MEMCPY / _MEMCPY2 (peer copies) → `copy`, as in nsys.ts; _MEMSET → `write` by
+ *   the GPU of `bytes` without address (as nsys.ts and the Kineto reader).
  * - CUPTI_ACTIVITY_KIND_UNIFIED_MEMORY_COUNTER: counterKind 1/2/8 (bytes HtoD/DtoH/DtoD) →
  *   `obs_migrate` (value = bytes, cause from `flags`), 3 (CPU page fault) → `obs_fault` of cpu0,
  *   4 (GPU page fault group; `flags` = access type, `value` = fault count) → `obs_fault` of
@@ -14,7 +15,8 @@
  * - CUPTI_ACTIVITY_KIND_DEVICE → META.devices; CUPTI_ACTIVITY_KIND_PCIE (GPUs and bridges: PCIe
  *   generation, link rate, width, upstream bus; bridge vendor/device ids) → META.sourceInfo.nvprof and
  *   the GPUs' `pcie` field in META.devices.
- * - Every other activity table with rows → unmapped `table:<NAME>`.
+ * - Every other activity table with rows → unmapped `table:<NAME>` (API calls too: nvprof stores only
+ *   CUPTI callback ids, no names).
  * Time: ns since the earliest mapped record (nvprof stores absolute ns beyond 2^53; subtracted in SQLite).
  * Enums: CUPTI numbering (the file has no enum tables), see sqlite/cuda-vocabulary.ts.
  */
@@ -44,6 +46,7 @@ const T = {
   concurrentKernel: 'CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL',
   memcpy: 'CUPTI_ACTIVITY_KIND_MEMCPY',
   memcpy2: 'CUPTI_ACTIVITY_KIND_MEMCPY2',
+  memset: 'CUPTI_ACTIVITY_KIND_MEMSET',
   um: 'CUPTI_ACTIVITY_KIND_UNIFIED_MEMORY_COUNTER',
 } as const;
 const MAPPED: ReadonlySet<string> = new Set(Object.values(T));
@@ -115,6 +118,7 @@ class NvprofFile {
     for (const t of [T.kernel, T.concurrentKernel]) if (has(t)) this.kernels(t);
     if (has(T.memcpy)) this.memcpy(T.memcpy);
     if (has(T.memcpy2)) this.memcpy(T.memcpy2);
+    if (has(T.memset)) this.memsets();
     if (has(T.um)) this.unifiedMemory(um);
     this.metadata();
     for (const t of [...this.tables].sort()) {
@@ -185,6 +189,25 @@ class NvprofFile {
       const dst = memKindOf(dstSym);
       r.mem = kind.src === 'host' ? src : kind.dst === 'host' ? dst : src;
       r.name = nsysCopyName(kind, srcSym, dstSym);
+      this.sink.append(r);
+    }
+  }
+
+  private memsets(): void {
+    const check = new RowCheck(this.file, T.memset);
+    const r = this.row;
+    for (const v of this.rows(T.memset, [
+      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true }, { names: ['deviceId'], required: true },
+      { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true },
+    ])) {
+      check.rowid = v[0] as number;
+      clearRow(r);
+      const ts = check.int('start', v[1]);
+      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'write';
+      r.agent = `gpu${check.int('deviceId', v[3])}`;
+      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      r.bytes = check.int('bytes', v[6]) as Bytes;
+      r.name = 'Memset';
       this.sink.append(r);
     }
   }

@@ -12,7 +12,7 @@ import { startProgress } from '../common/progress.ts';
 import { MEM_KINDS, OPS, type Op } from '../ingest/trace/schema.ts';
 import { TraceReader, type TraceBatch } from '../ingest/trace/reader.ts';
 import { Topology } from './interconnect/topology.ts';
-import { AGENT_CPU, AGENT_GPU, MemoryModel } from './memory/memory-model.ts';
+import { AGENT_CPU, MemoryModel } from './memory/memory-model.ts';
 import type { Platform } from './platform.ts';
 
 const op = (o: Op) => OPS.indexOf(o);
@@ -43,7 +43,7 @@ export async function runEngine(tracePath: string, platform: Platform, hooks: Op
   try {
     let k = 0;
     for await (const b of reader.batches()) {
-      replayBatch(model, b, tables(model, b, tracePath), rowBase, tracePath, advice, hooks);
+      replayBatch(model, b, tables(model, b), rowBase, tracePath, advice, hooks);
       rowBase += b.length;
       progress.update(++k);
     }
@@ -59,14 +59,13 @@ export async function runEngine(tracePath: string, platform: Platform, hooks: Op
   return { model, rows: rowBase };
 }
 
-function tables(model: MemoryModel, b: TraceBatch, file: string): BatchTables {
+function tables(model: MemoryModel, b: TraceBatch): BatchTables {
   const opNames = b.dictionary('op');
   const ops = Int8Array.from(opNames, (s) => OPS.indexOf(s as Op));
   const agents = Int32Array.from(b.dictionary('agent'), (s) => model.agentNames.indexOf(s));
   const objNames = b.dictionary('obj');
   const objs = Int32Array.from(objNames, (s) => model.events.id(s));
   const mems = Int8Array.from(b.dictionary('mem'), (s) => MEM_KINDS.indexOf(s as (typeof MEM_KINDS)[number]));
-  void file;
   return { ops, agents, objs, mems, names: b.dictionary('name'), objNames };
 }
 
@@ -201,7 +200,6 @@ function replayBatch(
       default: break;        // obs_* rows are observations, not inputs (DESIGN.md)
     }
   }
-  void AGENT_GPU;
 }
 
 function parseAdvice(model: MemoryModel, name: string): { advice: string; target: number } | undefined {

@@ -55,6 +55,8 @@ export interface BarAnswer {
   tried: { value: string; bytes: number; fallbacks: number; refused: number; peak_mapped: number }[];
   /** the smallest BAR with zero fallbacks at it and at every larger tried size; null if none */
   smallest: { value: string; bytes: number } | null;
+  /** whether any run of the group made (or failed to make) a peer mapping */
+  p2p: boolean;
   verdict: string;
 }
 
@@ -73,7 +75,7 @@ export function barCapacity(dataset: Dataset, runs: RunFacts[]): { key: string |
         : smallest.value === tried[0]!.value
           ? `no fallbacks at any tried size: ${smallest.value} (the smallest tried) is enough`
           : `${smallest.value} is the smallest BAR with zero fallbacks`;
-    return { group: g.label, tried, smallest, verdict };
+    return { group: g.label, tried, smallest, p2p, verdict };
   });
   return { key, answers };
 }

@@ -22,7 +22,12 @@ export interface ReportContext {
 
 /** Width of one small multiple (two fit side by side in the page), and of a lone figure. */
 export const MULTIPLE_WIDTH = 520;
-export const FIGURE_WIDTH = 760;
+export const FIGURE_WIDTH = 960;
+
+/** Left margin that fits the longest of `labels` (11 px system-ui), within reason. */
+export function labelMargin(labels: readonly string[]): number {
+  return Math.min(460, 20 + 6.3 * Math.max(0, ...labels.map((l) => l.length)));
+}
 
 export interface Figure {
   /** heading of a small multiple (a run label), or null for a single figure */

@@ -12,6 +12,7 @@
  * Time: ts 0 is the earliest row of all files. A file's absolute time is
  * `baseTimeNanoseconds (or 0) + ts µs × 1000`; only per-file offsets are computed in BigInt.
  */
+import { basename } from 'node:path';
 import { BadInputError } from '../../common/bad-input.ts';
 import type { RowSink } from '../format.ts';
 import { TraceReader } from '../trace/reader.ts';
@@ -54,7 +55,7 @@ export function planMerge(files: readonly KinetoFileResult[]): MergePlan {
     const cpu = single ? LOCAL_CPU : `cpu${k}`;
     agents[f]!.set(LOCAL_CPU, cpu);
     if (!single) objectPrefix[f] = `${cpu}:`;
-    devices.push({ agent: cpu, kind: 'process', file: r.file, ...(r.rank === null ? {} : { rank: r.rank }) });
+    devices.push({ agent: cpu, kind: 'process', file: basename(r.file), ...(r.rank === null ? {} : { rank: r.rank }) });
     // One file: every device of deviceProperties keeps its id; several: only the devices used, renumbered.
     const ids = single
       ? [...new Set([...r.devicesUsed, ...r.deviceProperties.map((p) => p.id).filter((id): id is number => Number.isInteger(id))])]
@@ -65,7 +66,7 @@ export function planMerge(files: readonly KinetoFileResult[]): MergePlan {
       agents[f]!.set(localGpu(d), gpu);
       const props = r.deviceProperties.find((p) => p.id === d);
       const entry: DeviceEntry = { agent: gpu, kind: 'gpu', device: d };
-      if (!single) { entry.file = r.file; if (r.rank !== null) entry.rank = r.rank; }
+      if (!single) { entry.file = basename(r.file); if (r.rank !== null) entry.rank = r.rank; }
       if (props) {
         if (typeof props.name === 'string') entry.name = props.name;
         if (typeof props.totalGlobalMem === 'number') entry.memory = props.totalGlobalMem;

@@ -6,13 +6,11 @@
  * previous object, from 0x7f0000000000 — the same rule and base as the canonical CSV form (csv.ts), so
  * a synthetic trace and its hand-written CSV twin have the same addresses.
  */
-import { CSV_PLACEMENT_ALIGN, CSV_PLACEMENT_BASE } from '../csv.ts';
+import { ObjectPlacer } from '../trace/placement.ts';
 import type { Op } from '../trace/schema.ts';
 import type { Addr, Bytes, Ns } from '../trace/units.ts';
 import { clearRow, emptyRow, type TraceWriter } from '../trace/writer.ts';
 
-export const SYNTH_BASE: Addr = CSV_PLACEMENT_BASE;
-export const SYNTH_ALIGN: Bytes = CSV_PLACEMENT_ALIGN;
 
 /** An allocated object (a handful per trace). */
 export interface SynthObject {
@@ -25,14 +23,13 @@ export interface SynthObject {
 
 export class Emitter {
   private readonly row = emptyRow();
-  private nextAddr: number = SYNTH_BASE;
+  private readonly placer = new ObjectPlacer();
 
   constructor(readonly writer: TraceWriter) {}
 
   /** `alloc` of a new object placed by the rule above. */
   alloc(ts: number, owner: string, name: string, bytes: number, mem: string): SynthObject {
-    const addr = (Math.ceil(this.nextAddr / SYNTH_ALIGN) * SYNTH_ALIGN) as Addr;
-    this.nextAddr = addr + bytes;
+    const addr = this.placer.place(bytes);
     const o: SynthObject = { name, addr, bytes: bytes as Bytes, mem, owner };
     const r = this.start(ts, 'alloc', owner);
     r.obj = name; r.addr = addr; r.bytes = o.bytes; r.mem = mem;

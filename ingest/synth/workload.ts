@@ -8,7 +8,7 @@
  * the flag. Every workload also takes `--seed` (an integer, default 1), recorded with the others.
  */
 import { UsageError } from '../../common/bad-input.ts';
-import { parseNs } from '../csv.ts';
+import { parseNs } from '../trace/units.ts';
 import { parseBytes, parseInteger, GiB, KiB, MiB, TiB } from '../trace/units.ts';
 import type { TraceWriter } from '../trace/writer.ts';
 import type { Rng } from './random.ts';

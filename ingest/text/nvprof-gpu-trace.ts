@@ -9,7 +9,8 @@
  * Rows (device `Tesla T4 (0)` → `gpu0`; a name without `(n)`, as nvprof truncates long names, gets
  * the next free index in order of appearance):
  * - `[CUDA memcpy HtoD|DtoH|DtoD|PtoP|HtoH]` → `copy` (host = cpu0; `mem` from SrcMemType/DstMemType,
- *   the host side's); `[CUDA memset]` → unmapped `nvprof:memset`.
+ *   the host side's); `[CUDA memset]` → `write` by the GPU of Size bytes without address (as the
+ *   Kineto and nsys readers).
  * - `[Unified Memory Memcpy HtoD|DtoH|DtoD]` → `obs_migrate` of the `Unified Memory` size at the
  *   `Virtual Address` (no cause: the text has none, so no access is derived).
  * - `[Unified Memory GPU page faults]` → `obs_fault` (4 KiB) of the device plus a `read` (the access
@@ -134,6 +135,16 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
         row.mem = kind.src === 'host' ? src : kind.dst === 'host' ? dst : src;
         row.stream = optInt('Stream', cell('Stream'));
         row.name = `Memcpy ${kind.label}`;
+        sink.append(row);
+        continue;
+      }
+      if (name === '[CUDA memset]') {
+        clearRow(row);
+        row.ts = ts as Ns; row.dur = dur as Ns | null; row.op = 'write';
+        row.agent = gpu('Device', cell('Device') ?? '');
+        row.bytes = size('Size', cell('Size') ?? '') as Bytes;
+        row.stream = optInt('Stream', cell('Stream'));
+        row.name = 'Memset';
         sink.append(row);
         continue;
       }

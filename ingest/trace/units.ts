@@ -66,6 +66,30 @@ export function parseInteger(text: string): number | string {
   return checkExact(Number(t), text);
 }
 
+const TIME_UNITS: Record<string, number> = { '': 1, ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9 };
+const TIME_DIGITS: Record<number, number> = { 1: 0, 1e3: 3, 1e6: 6, 1e9: 9 };
+
+/** Parses a time in ns (`1500`, `1.5us`, `2ms`, `0x10`); a problem string when it is not valid. */
+export function parseNs(text: string): Ns | string {
+  if (/^\d+$/.test(text)) {
+    const v = Number(text);
+    return Number.isSafeInteger(v) ? (v as Ns) : `is out of range (got "${text}"; the largest exact value is 2^53-1)`;
+  }
+  const t = text.trim();
+  if (t.startsWith('-')) return `must not be negative (got "${text}")`;
+  if (/^0x/i.test(t)) return parseInteger(t) as Ns | string;
+  const m = /^(\d+)(?:\.(\d+))?\s*([a-zµ]*)$/i.exec(t);
+  if (!m) return `is not a time (got "${text}"; use integer ns or a unit ns, us, ms, s)`;
+  const unit = TIME_UNITS[m[3]!.toLowerCase()];
+  if (unit === undefined) return `has an unknown time unit "${m[3]}" (use ns, us, ms or s)`;
+  // Exact decimal arithmetic: the fraction may only have as many digits as the unit has below 1 ns.
+  const digits = TIME_DIGITS[unit]!;
+  const frac = m[2] ?? '';
+  if (/[1-9]/.test(frac.slice(digits))) return `is not a whole number of ns (got "${text}")`;
+  const v = Number(m[1]) * unit + (digits > 0 ? Number(frac.slice(0, digits).padEnd(digits, '0')) : 0);
+  return Number.isSafeInteger(v) ? (v as Ns) : `is out of range (got "${text}"; the largest exact value is 2^53-1 ns)`;
+}
+
 function checkExact(v: number, text: string): number | string {
   if (!Number.isSafeInteger(v)) return `is out of range (got "${text}"; the largest exact value is 2^53-1)`;
   return v;

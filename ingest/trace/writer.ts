@@ -95,6 +95,12 @@ export class TraceWriter {
   private readonly capacity: number;
   private readonly int64: Record<Int64Column, Float64Array>;
   private readonly int64Valid: Record<Int64Column, Uint8Array>;
+  // The same arrays as direct fields, for the per-row path.
+  private readonly tsCol: Float64Array; private readonly tsValid: Uint8Array;
+  private readonly durCol: Float64Array; private readonly durValid: Uint8Array;
+  private readonly addrCol: Float64Array; private readonly addrValid: Uint8Array;
+  private readonly bytesCol: Float64Array; private readonly bytesValid: Uint8Array;
+  private readonly corrCol: Float64Array; private readonly corrValid: Uint8Array;
   private readonly stream: Int32Array;
   private readonly streamValid: Uint8Array;
   private readonly dicts: Record<DictColumn, DictionaryColumn>;
@@ -110,6 +116,8 @@ export class TraceWriter {
     const cap = this.capacity;
     this.int64 = Object.fromEntries(INT64_COLUMNS.map((c) => [c, new Float64Array(cap)])) as Record<Int64Column, Float64Array>;
     this.int64Valid = Object.fromEntries(INT64_COLUMNS.map((c) => [c, new Uint8Array(cap)])) as Record<Int64Column, Uint8Array>;
+    [this.tsCol, this.durCol, this.addrCol, this.bytesCol, this.corrCol] = [this.int64.ts, this.int64.dur, this.int64.addr, this.int64.bytes, this.int64.corr];
+    [this.tsValid, this.durValid, this.addrValid, this.bytesValid, this.corrValid] = [this.int64Valid.ts, this.int64Valid.dur, this.int64Valid.addr, this.int64Valid.bytes, this.int64Valid.corr];
     this.stream = new Int32Array(cap);
     this.streamValid = new Uint8Array(cap);
     this.dicts = Object.fromEntries(DICT_COLUMNS.map((c) => [c, new DictionaryColumn(cap)])) as Record<DictColumn, DictionaryColumn>;
@@ -127,12 +135,15 @@ export class TraceWriter {
     if (r.ts < this.lastTs) throw new Error(`TraceWriter: rows must be sorted by ts (${r.ts} after ${this.lastTs})`);
     this.lastTs = r.ts;
     const i = this.n;
-    this.put('ts', i, r.ts);
-    this.put('dur', i, r.dur);
-    this.put('addr', i, r.addr);
-    this.put('bytes', i, r.bytes);
-    this.put('corr', i, r.corr);
-    if (r.stream === null) { this.streamValid[i] = 0; this.stream[i] = 0; } else { this.streamValid[i] = 1; this.stream[i] = r.stream; }
+    // Hot path: direct typed-array fields, no per-column lookups by name (the writer bench covers it).
+    this.tsCol[i] = r.ts;
+    this.tsValid[i] = 1;
+    const { dur, addr, bytes, corr, stream } = r;
+    if (dur === null) { this.durValid[i] = 0; this.durCol[i] = 0; } else { this.durValid[i] = 1; this.durCol[i] = dur; }
+    if (addr === null) { this.addrValid[i] = 0; this.addrCol[i] = 0; } else { this.addrValid[i] = 1; this.addrCol[i] = addr; }
+    if (bytes === null) { this.bytesValid[i] = 0; this.bytesCol[i] = 0; } else { this.bytesValid[i] = 1; this.bytesCol[i] = bytes; }
+    if (corr === null) { this.corrValid[i] = 0; this.corrCol[i] = 0; } else { this.corrValid[i] = 1; this.corrCol[i] = corr; }
+    if (stream === null) { this.streamValid[i] = 0; this.stream[i] = 0; } else { this.streamValid[i] = 1; this.stream[i] = stream; }
     const d = this.dicts;
     d.op.codes[i] = d.op.code(r.op);
     d.agent.codes[i] = d.agent.code(r.agent);
@@ -142,10 +153,6 @@ export class TraceWriter {
     d.cause.codes[i] = d.cause.code(r.cause);
     d.name.codes[i] = d.name.code(r.name);
     if (++this.n === this.capacity) this.flush();
-  }
-
-  private put(c: Int64Column, i: number, v: number | null): void {
-    if (v === null) { this.int64Valid[c][i] = 0; this.int64[c][i] = 0; } else { this.int64Valid[c][i] = 1; this.int64[c][i] = v; }
   }
 
   private flush(): void {

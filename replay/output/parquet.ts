@@ -6,7 +6,7 @@
  * size, so the same columns give the same bytes.
  */
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBDataChunk, DuckDBDoubleType, DuckDBIntegerType, DuckDBInstance, DuckDBVarCharType, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBDoubleType, DuckDBIntegerType, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 export type NumericColumn = { name: string; data: Float64Array } | { name: string; data: Int32Array };
 
@@ -46,7 +46,6 @@ export async function loadStrings(conn: DuckDBConnection, table: string, strings
   for (let i = 0; i < strings.length; i++) { appender.appendInteger(i); appender.appendVarchar(strings[i]!); appender.endRow(); }
   appender.flushSync();
   appender.closeSync();
-  void DuckDBVarCharType;
 }
 
 /** Writes the result of `select` to a Parquet file. */

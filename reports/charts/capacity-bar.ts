@@ -18,17 +18,22 @@ export const capacityBar: Chart = {
       types: ['VARCHAR', 'VARCHAR', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT'],
       rows: points.map((p) => [p.group, p.bar, p.bar_bytes, p.fallbacks, p.refused, p.peak_mapped_bytes]),
     };
-    const domain = answers.map((a) => a.group);
+    // groups without any P2P activity are flat at zero whatever the BAR: leave them out of the plot
+    const active = new Set(answers.filter((a) => a.p2p).map((a) => a.group));
+    const shown = points.filter((p) => active.has(p.group));
+    const domain = [...active];
     const svg = key === null || points.length === 0
       ? renderEmpty('vary a BAR size (e.g. --vary gpu0.bar=256MiB,1GiB) to answer this')
+      : shown.length === 0
+        ? renderEmpty('no variant made peer mappings: the BAR size does not matter for these workloads')
       : renderPlot({
         width: 640, height: 240, marginLeft: 50,
         x: { type: 'log', base: 2, label: `${key} (BAR aperture)`, tickFormat: bytesTick, ticks: [...new Set(points.map((p) => p.bar_bytes))] },
-        y: { label: 'fallbacks', grid: true, zero: true },
+        y: { label: 'fallbacks', grid: true, domain: [0, Math.max(1, ...shown.map((p) => p.fallbacks))] },
         color: { domain },
         marks: [
-          Plot.line(points, { x: 'bar_bytes', y: 'fallbacks', stroke: 'group' }),
-          Plot.dot(points, { x: 'bar_bytes', y: 'fallbacks', fill: 'group', r: 4 }),
+          Plot.line(shown, { x: 'bar_bytes', y: 'fallbacks', stroke: 'group' }),
+          Plot.dot(shown, { x: 'bar_bytes', y: 'fallbacks', fill: 'group', r: 4 }),
           Plot.ruleY([0]),
         ],
       });

@@ -1,7 +1,7 @@
 /** Capacity planning: peak utilisation and headroom of every link direction, per variant. */
 import { resolveQuery } from '../../analysis/query.ts';
 import { Plot, renderPlot } from '../plot.ts';
-import { chartData, FIGURE_WIDTH, distinct, legendFor, num, str, type Chart, type Row } from '../chart.ts';
+import { chartData, FIGURE_WIDTH, labelMargin, distinct, legendFor, num, str, type Chart, type Row } from '../chart.ts';
 import { cellPercent } from '../format.ts';
 import { htmlTable } from '../html.ts';
 
@@ -16,7 +16,7 @@ export const linkHeadroom: Chart = {
     const domain = distinct(rows, linkDir);
     const svg = renderPlot({
       width: FIGURE_WIDTH, height: 40 + 26 * labels.length,
-      marginLeft: Math.min(360, 20 + 6.2 * Math.max(...labels.map((l) => l.length))),
+      marginLeft: labelMargin(labels),
       x: { label: 'peak utilisation', domain: [0, 100], percent: true, grid: true },
       y: { label: null, domain: labels },
       color: { domain },

@@ -1,6 +1,6 @@
 /** Sweep comparison: modeled time and total stall per variant (grouped bars, one group per run). */
 import { Plot, renderPlot } from '../plot.ts';
-import { chartData, FIGURE_WIDTH, legendFor, num, str, timeUnit, type Chart, type Row } from '../chart.ts';
+import { chartData, FIGURE_WIDTH, labelMargin, legendFor, num, str, timeUnit, type Chart, type Row } from '../chart.ts';
 
 export const SQL = `
 SELECT run, preset, 'modeled time' AS measure, end_ns AS ns FROM runs
@@ -20,7 +20,7 @@ export const variantTime: Chart = {
     const u = timeUnit(Math.max(1, ...rows.map((r) => num(r.ns))));
     const svg = renderPlot({
       width: FIGURE_WIDTH, height: 30 + 36 * labels.length,
-      marginLeft: Math.min(360, 20 + 6.2 * Math.max(...labels.map((l) => l.length))),
+      marginLeft: labelMargin(labels),
       x: { label: `time (${u.label})`, grid: true },
       y: { axis: null, domain: MEASURES },
       fy: { label: null, domain: labels, axis: 'left' },

@@ -1,6 +1,6 @@
 /** Sweep comparison: bytes moved per variant, by kind (migrated, bounced through host, remote). */
 import { Plot, renderPlot } from '../plot.ts';
-import { chartData, FIGURE_WIDTH, legendFor, num, str, type Chart, type Row } from '../chart.ts';
+import { chartData, FIGURE_WIDTH, labelMargin, legendFor, num, str, type Chart, type Row } from '../chart.ts';
 import { bytesUnit } from '../format.ts';
 
 export const SQL = `
@@ -25,7 +25,7 @@ export const variantTraffic: Chart = {
     const b = bytesUnit(Math.max(0, ...totals.values()));
     const svg = renderPlot({
       width: FIGURE_WIDTH, height: 40 + 26 * labels.length,
-      marginLeft: Math.min(360, 20 + 6.2 * Math.max(...labels.map((l) => l.length))),
+      marginLeft: labelMargin(labels),
       x: { label: b.label, grid: true },
       y: { label: null, domain: labels },
       color: { domain: KINDS },

@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../common/bad-input.ts';
+import { TraceJsonScanner } from './json-scanner.ts';
+
+interface Scanned { top: Record<string, unknown>; events: unknown[]; lines: number[] }
+
+/** Feeds `doc` to a scanner in chunks cut at `cuts` (byte offsets). */
+function scan(doc: Buffer, cuts: number[] = []): Scanned {
+  const out: Scanned = { top: {}, events: [], lines: [] };
+  const s = new TraceJsonScanner('doc.json', {
+    topLevel: (key, value) => { out.top[key] = value; },
+    event: (value, _text, line) => { out.events.push(value); out.lines.push(line); },
+  });
+  let at = 0;
+  for (const c of [...cuts].sort((a, b) => a - b)) { s.push(doc.subarray(at, c)); at = c; }
+  s.push(doc.subarray(at));
+  s.end();
+  return out;
+}
+
+function scanError(doc: string): BadInputError {
+  try {
+    scan(Buffer.from(doc));
+  } catch (e) {
+    expect(e).toBeInstanceOf(BadInputError);
+    return e as BadInputError;
+  }
+  throw new Error('expected a BadInputError');
+}
+
+// Escapes, quotes and brackets inside strings, multi-byte UTF-8, nested values, keys in any order.
+const TRICKY = Buffer.from(`\uFEFF{
+  "before": {"a": [1, {"b": "}]\\"["}], "c": "\\\\"},
+  "traceEvents": [
+    {"name": "k<\\"x\\">\\\\", "args": {"grid": [1, 2, 3], "s": "a{b[c"}},
+    {"name": "µs → ✓ 𝄞", "ts": 1.5},
+    [1, 2],
+    "str\\\\",
+    42
+  ],
+  "after": "\\u00e9\\"}"
+}
+`);
+
+describe('TraceJsonScanner', () => {
+  it('finds every element and top-level value, whatever the chunking (byte by byte too)', () => {
+    const expected = JSON.parse(TRICKY.toString('utf8').replace(/^\uFEFF/, '')) as { traceEvents: unknown[]; before: unknown; after: unknown };
+    const whole = scan(TRICKY);
+    expect(whole.events).toEqual(expected.traceEvents);
+    expect(whole.top).toEqual({ before: expected.before, after: expected.after });
+    // Element lines, counted by hand in TRICKY: elements start on lines 4–8.
+    expect(whole.lines).toEqual([4, 5, 6, 7, 8]);
+    const everyByte = Array.from({ length: TRICKY.length - 1 }, (_, i) => i + 1);
+    expect(scan(TRICKY, everyByte)).toEqual(whole);
+  });
+
+  it('property: random documents split at random points scan like JSON.parse', () => {
+    const event = fc.dictionary(fc.string({ unit: fc.constantFrom('a', '"', '\\', '{', '}', '[', ']', ',', ':', ' ', 'é', '\n') }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 });
+    fc.assert(fc.property(fc.array(event, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (events, cutSeeds, pretty) => {
+      const text = JSON.stringify({ x: { y: [1] }, traceEvents: events, z: 'w' }, null, pretty ? 2 : undefined);
+      const doc = Buffer.from(text);
+      const cuts = cutSeeds.map((c) => c % (doc.length + 1));
+      const got = scan(doc, cuts);
+      expect(got.events).toEqual(JSON.parse(JSON.stringify(events)));
+      expect(got.top).toEqual({ x: { y: [1] }, z: 'w' });
+    }), { numRuns: 300, seed: 61 });
+  });
+
+  it('reports structural errors with their line', () => {
+    expect(scanError('{"a": 1,\n "traceEvents": [\n {"x": 1}\n {"y": 2}]}').message).toBe('doc.json:4: expected "," or "]" after traceEvents element 0, found "{"');
+    expect(scanError('{"a": 1 "b": 2}').message).toBe('doc.json:1: expected "," or "}" after the top-level value of "a", found """');
+    expect(scanError('{"traceEvents": [\n{"x": 1},\n').message).toBe('doc.json:3: truncated JSON: the input ends inside traceEvents (after 1 complete element)');
+    expect(scanError('{"traceEvents": [{"x": "a\\"}]}').message).toMatch(/^doc\.json:1: truncated JSON/);
+    expect(scanError('{"traceEvents": [\n{"x": tru}]}').message).toMatch(/^doc\.json:2: traceEvents\[0\]: is not valid JSON/);
+    expect(scanError('{"traceEvents": [1,,2]}').message).toBe('doc.json:1: expected a traceEvents element, found ","');
+    expect(scanError('{"traceEvents": []}\n]').message).toBe('doc.json:2: unexpected "]" after the end of the JSON document');
+  });
+
+  it('peek can take an element without it being parsed', () => {
+    const seen: string[] = [];
+    const s = new TraceJsonScanner('doc.json', {
+      topLevel: () => {},
+      event: (v) => { seen.push(JSON.stringify(v)); },
+      peek: (bytes, start, end) => bytes.toString('utf8', start, end).includes('skip'),
+    });
+    s.push(Buffer.from('{"traceEvents": [{"skip": [1}], {"keep": 1}]}'));
+    s.end();
+    // The skipped element is not valid JSON (its brackets balance but do not match): peek took it unparsed.
+    expect(seen).toEqual(['{"keep":1}']);
+    expect(s.events).toBe(2);
+  });
+});
