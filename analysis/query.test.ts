@@ -71,11 +71,13 @@ describe('named queries', () => {
     ]);
   });
 
-  it('stall_breakdown attributes GPU stall to fault batches and CPU stall to CPU faults', async () => {
+  it('stall_breakdown attributes GPU stall to fault batches and CPU stall to CPU faults and their migrations', async () => {
     const rows = await objects(run, 'stall_breakdown');
-    // GPU `fault` rows are costed by their batch and must not be counted twice.
+    // GPU `fault` and `migrate` rows are costed by their batch and must not be counted twice;
+    // cpu0: one 20 µs fault and its 3 µs migration (timeline total 23 µs).
     expect(rows).toEqual([
       { run: '.', agent: 'cpu0', reason: 'cpu_fault', events: 1, time_ns: 20000, agent_stall_ns: 23000 },
+      { run: '.', agent: 'cpu0', reason: 'migrate:cpu_fault', events: 1, time_ns: 3000, agent_stall_ns: 23000 },
       { run: '.', agent: 'gpu0', reason: 'fault_batch', events: 1, time_ns: 45000, agent_stall_ns: 45000 },
     ]);
   });
@@ -98,11 +100,12 @@ describe('named queries', () => {
 
   it('compare_variants has one row per run with the variant keys as columns', async () => {
     const rows = await objects(sweep, 'compare_variants');
-    expect(rows.map((r) => [r.platform, r['gpu0.bar'], r.fallbacks, r.end_ns])).toEqual([
-      ['pa', '1GiB', 0, 100000], ['pa', '256MiB', 1, 140000], ['pb', '1GiB', 0, 200000], ['pb', '256MiB', 0, 200000],
+    // natural order: 256MiB before 1GiB
+    expect(rows.map((r) => [r.seq, r.platform, r['gpu0.bar'], r.fallbacks, r.end_ns])).toEqual([
+      [0, 'pa', '256MiB', 1, 140000], [1, 'pa', '1GiB', 0, 100000], [2, 'pb', '256MiB', 0, 200000], [3, 'pb', '1GiB', 0, 200000],
     ]);
-    // 4 MiB + 4 KiB migrated in 100 µs = 4198400 / 100000 bytes per ns.
-    expect(rows[0]!.migration_gbps).toBeCloseTo(4198400 / 100000, 4);
+    // 4 MiB + 4 KiB migrated in 140 µs = 4198400 / 140000 bytes per ns.
+    expect(rows[0]!.migration_gbps).toBeCloseTo(4198400 / 140000, 4);
   });
 });
 

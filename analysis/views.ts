@@ -4,7 +4,8 @@
  *
  *   events           events.parquet of every run, unioned
  *   timeline         timeline.parquet of every run, unioned
- *   runs             one row per run: the headline numbers of summary.json
+ *   runs             one row per run: the headline numbers of summary.json, and `seq`, the run's
+ *                    position in natural variant order (sizes by size: 256MiB before 1GiB)
  *   summary_metrics  every number of summary.json, tidy (metric = dotted path, value DOUBLE)
  *   bar              summary.json BAR figures per run and GPU
  *   links            summary.json link figures per run, link and direction
@@ -19,7 +20,7 @@ import { sqlIdent, sqlString } from './duckdb.ts';
 
 export const VIEW_NAMES = ['events', 'timeline', 'runs', 'summary_metrics', 'bar', 'links'] as const;
 
-/** Headline columns of `runs`, each a path into summary.json (summed over entries where it ends in `*`). */
+/** Headline columns of `runs`: name, SQL type, and how to read it from summary.json. */
 const RUN_COLUMNS: [name: string, type: 'BIGINT' | 'DOUBLE', get: (s: RunSummary) => number][] = [
   ['end_ns', 'BIGINT', (s) => s.end_ns],
   ['trace_rows', 'BIGINT', (s) => s.trace?.rows],
@@ -94,10 +95,10 @@ export async function attachDataset(c: DuckDBConnection, dataset: Dataset, shown
   const keyVals = (r: RunRef): (string | null)[] => dataset.keys.map((k) => r.keys[k] ?? null);
   const summaries = dataset.runs.map((r) => readSummary(r, shownRoot));
 
-  await c.run(`CREATE TABLE runs (run VARCHAR, ${[...keyCols, 'preset VARCHAR', ...RUN_COLUMNS.map(([n, t]) => `${n} ${t}`)].join(', ')})`);
+  await c.run(`CREATE TABLE runs (run VARCHAR, ${[...keyCols, 'seq INTEGER', 'preset VARCHAR', ...RUN_COLUMNS.map(([n, t]) => `${n} ${t}`)].join(', ')})`);
   await insertRows(c, 'runs', dataset.runs.map((r, i) => {
     const s = summaries[i]!;
-    return [r.id, ...keyVals(r), s.platform ?? null, ...RUN_COLUMNS.map(([, t, get]) => {
+    return [r.id, ...keyVals(r), i, s.platform ?? null, ...RUN_COLUMNS.map(([, t, get]) => {
       const v = get(s);
       return typeof v === 'number' && Number.isFinite(v) ? (t === 'BIGINT' ? Math.round(v) : v) : 0;
     })];

@@ -6,6 +6,7 @@ import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
 import { damoFormat, parseDamoReportRaw, parseDamoTime, readDamoRecord } from './damo.ts';
 import { textLineChunks } from './text/line-chunks.ts';
+import { expectImpliedAllocsCover } from '../fixtures/ingest/implied-allocs-check.ts';
 
 const dir = new URL('../../shared/traces/damo/', import.meta.url).pathname;
 const RECORD = `${dir}damon.data`;
@@ -43,11 +44,13 @@ describe('damo: real files from damonitor/damo tests', () => {
     it(`maps ${path.split('/').pop()} to CPU reads weighted by nr_accesses`, async () => {
       const sink = await readWith(path);
       const want = expectedFromJson(path);
-      expect(sink.rows.length).toBe(want.rows);
-      expect(sink.rows.every((r) => r.op === 'read' && r.agent === 'cpu0')).toBe(true);
-      expect(CollectingSink.bytes(sink.rows)).toBe(want.bytes);
+      const reads = sink.rows.filter((r) => r.op !== 'alloc');
+      expect(reads.length).toBe(want.rows);
+      expect(reads.every((r) => r.op === 'read' && r.agent === 'cpu0')).toBe(true);
+      expect(CollectingSink.bytes(reads)).toBe(want.bytes);
+      expectImpliedAllocsCover(sink, 'anon');
       expect(sink.unmappedCounts.get('damon:idle_region') ?? 0).toBe(want.idle);
-      expect(new Set(sink.rows.map((r) => r.corr)).size).toBeLessThanOrEqual(want.snapshots);
+      expect(new Set(reads.map((r) => r.corr)).size).toBeLessThanOrEqual(want.snapshots);
     });
   }
 
@@ -64,8 +67,10 @@ describe('damo: real files from damonitor/damo tests', () => {
   it('reads report-raw (the same data as text) to the same rows as the record', async () => {
     const raw = await readWith(RAW);
     const want = expectedFromJson(RECORD);
-    expect(raw.rows.length).toBe(want.rows);
-    expect(CollectingSink.bytes(raw.rows)).toBe(want.bytes);
+    const reads = raw.op('read');
+    expect(reads.length).toBe(want.rows);
+    expect(CollectingSink.bytes(reads)).toBe(want.bytes);
+    expect(raw.op('alloc')).toEqual((await readWith(RECORD)).op('alloc'));
     const text = readFileSync(RAW, 'utf8');
     expect(Math.max(...raw.rows.map((r) => r.corr ?? 0))).toBeLessThanOrEqual(text.split('monitoring_start:').length - 1);
   });

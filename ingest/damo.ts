@@ -13,6 +13,7 @@
  * - n = 0 → no row, counted as unmapped `damon:idle_region` (nothing happened, but it is not dropped
  *   silently).
  * Region ages, percentages and DAMOS filter sizes have no column: counted under `damon:age` when set.
+ * The monitored memory gets implied `anon` allocations (implied-allocations.ts) so replay sees it.
  * Time: ns since the earliest snapshot start in the file (exact: the strings may exceed 2^53).
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { basename } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { withImpliedAllocations } from './implied-allocations.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
 import { readFileHead } from './text/file-head.ts';
 import { headLines, readLineChunks, type LineChunks } from './text/line-chunks.ts';
@@ -57,14 +59,17 @@ export const damoFormat: IngestFormat = {
   description: 'DAMON results: `damo record` file (zlib JSON) or `damo report raw` text',
   sniff: (_path, head) => isDamoRecordHead(head) || isReportRawHead(head),
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    let done = 0;
-    for (const file of files) {
-      const head = readFileHead(file);
-      if (isReportRawHead(head)) await parseDamoReportRaw(file, readLineChunks(file, (n) => ctx.progress(done + n)), sink);
-      else readDamoRecord(file, readFileSync(file), sink);
-      done += statSync(file).size;
-      ctx.progress(done);
-    }
+    await withImpliedAllocations(sink, 'anon', async (s, final) => {
+      let done = 0;
+      const progress = (n: number) => { if (final) ctx.progress(n); };
+      for (const file of files) {
+        const head = readFileHead(file);
+        if (isReportRawHead(head)) await parseDamoReportRaw(file, readLineChunks(file, (n) => progress(done + n)), s);
+        else readDamoRecord(file, readFileSync(file), s);
+        done += statSync(file).size;
+        progress(done);
+      }
+    });
   },
 };
 
@@ -191,7 +196,7 @@ export async function parseDamoReportRaw(file: string, lines: LineChunks, sink: 
   let inBlock = false;
   const fail: (field: string, problem: string) => never = (field, problem) => { throw new BadInputError(file, lineNo, field, problem); };
   const hex = (field: string, s: string): number => {
-    const v = parseInteger(`0x${s}`);
+    const v = parseInteger(`0x${s}`); // REGION_LINE admits only hex digits here
     return typeof v === 'string' ? fail(field, v) : v;
   };
   for await (const chunk of lines) {

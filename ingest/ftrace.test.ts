@@ -6,6 +6,7 @@ import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
 import { damoFormat } from './damo.ts';
 import { ftraceFormat, parseFtrace } from './ftrace.ts';
 import { textLineChunks } from './text/line-chunks.ts';
+import { expectImpliedAllocsCover } from '../fixtures/ingest/implied-allocs-check.ts';
 import { uvmLogFormat } from './uvm-log.ts';
 
 const PERF_DAMON = new URL('../../shared/traces/damo/perf.data.script', import.meta.url).pathname;
@@ -39,10 +40,12 @@ describe('ftrace: real perf script of damon:damon_aggregated (damo/perf.data.scr
       if (n === 0) idle++;
     }
     expect(lines).toBe(10260); // the README's line count
-    expect(sink.rows.length).toBe(rows);
-    expect(CollectingSink.bytes(sink.rows)).toBe(bytes);
+    const reads = sink.rows.filter((r) => r.op !== 'alloc');
+    expect(reads.length).toBe(rows);
+    expect(CollectingSink.bytes(reads)).toBe(bytes);
     expect(sink.unmappedCounts.get('damon:idle_region')).toBe(idle);
-    expect(sink.rows.every((r) => r.op === 'read' && r.agent === 'cpu0')).toBe(true);
+    expect(reads.every((r) => r.op === 'read' && r.agent === 'cpu0')).toBe(true);
+    expectImpliedAllocsCover(sink, 'anon');
   });
 });
 
@@ -59,7 +62,10 @@ describe('ftrace: own fixtures', () => {
     ]);
     expect(s.unmappedCounts.get('migrate:failed_pages')).toBe(2);
     expect(s.unmappedCounts.get('event:page_fault_kernel')).toBe(1);
-    expect(s.rows.length).toBe(9);
+    // the three faulting pages lie in the VA block 0x7f5a2c000000 (a multiple of 2 MiB): one implied alloc
+    expect(s.op('alloc').map((r) => [r.ts, r.addr, r.bytes, r.mem, r.obj])).toEqual([[0, 0x7f5a2c000000, 2097152, 'anon', 'mem@0x7f5a2c000000#0']]);
+    expect(s.rows[0]!.op).toBe('alloc');
+    expect(s.rows.length).toBe(10);
   });
 
   it('perf script text: system-prefixed events and DAMON aggregations spread over the interval', async () => {

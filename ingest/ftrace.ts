@@ -12,6 +12,7 @@
  * - `damon:damon_aggregated` → DAMON region reads (damo.ts DamonRegionRows), spread over the interval
  *   since the target's previous aggregation (the first aggregation: all at its own time).
  * - any other event → unmapped `event:<name>`; unparsable non-comment lines → unmapped `ftrace:other_line`.
+ * Process memory the accesses touch gets implied `anon` allocations (implied-allocations.ts).
  * Time: ns since the first event.
  */
 import { statSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import { DamonRegionRows } from './damo.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { withImpliedAllocations } from './implied-allocations.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { headLines, readLineChunks, type LineChunks } from './text/line-chunks.ts';
@@ -38,11 +40,13 @@ export const ftraceFormat: IngestFormat = {
     return headLines(head).some((l) => l.startsWith('# tracer:') || KNOWN_EVENTS.has(EVENT_LINE.exec(l)?.[6] ?? ''));
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    let done = 0;
-    for (const file of files) {
-      await parseFtrace(file, readLineChunks(file, (n) => ctx.progress(done + n)), sink);
-      done += statSync(file).size;
-    }
+    await withImpliedAllocations(sink, 'anon', async (s, final) => {
+      let done = 0;
+      for (const file of files) {
+        await parseFtrace(file, readLineChunks(file, final ? (n) => ctx.progress(done + n) : undefined), s);
+        done += statSync(file).size;
+      }
+    });
   },
 };
 

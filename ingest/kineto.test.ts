@@ -131,6 +131,15 @@ describe('kineto: variants', () => {
     expect(sink.unmappedCounts).toEqual({ '[memory]:no Addr': 1, Operator: 1 });
   });
 
+  it('old Kineto\'s bare "inf" bandwidth of a zero-duration copy (kineto#105) does not lose the copy', async () => {
+    const file = writeTemp(doc([
+      '{"ph": "X", "cat": "Memcpy", "name": "Memcpy HtoD (Pageable -> Device)", "pid": 0, "tid": "stream 7", "ts": 1614800519473220, "dur": 0, "args": {"device": 0, "context": 1, "stream": 7, "correlation": 20002, "external id": 3981, "bytes": 200, "memory bandwidth (GB/s)": inf}}',
+    ]));
+    const sink = await read([file]);
+    expect(sink.rows.map((r) => [r.op, r.bytes, r.dur])).toEqual([['copy', 200, 0]]);
+    expect(JSON.parse(sink.metadata.get(META.sourceInfo)!).files[0].nonFiniteNumbersReadAsNull).toBe(1);
+  });
+
   it('ROCm: copy bytes joined from the runtime call by correlation, either order; sizes as strings', async () => {
     const file = writeTemp(doc([
       '{"ph": "X", "cat": "cuda_runtime", "name": "hipMemcpyWithStream", "pid": 9, "tid": 9, "ts": 10.5, "dur": 60.2, "args": {"stream": "0x0", "correlation": 117, "size": "2560", "kind": "1"}}',
@@ -400,6 +409,14 @@ describe('kineto: sniffing and the ingest() path', () => {
     expect(rows.map((r) => [r.ts, r.op, r.agent, r.bytes])).toEqual(direct.map((r) => [r.ts, r.op, r.agent, r.bytes]));
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.ts).toBeGreaterThanOrEqual(rows[i - 1]!.ts);
     expect(result.unmapped).toMatchObject({ cpu_op: 1, ac2g: 2 });
+  });
+
+  it('is deterministic: the same files give byte-identical traces', async () => {
+    const sub = mkdtempSync(join(dir, 'det-'));
+    const files = [0, 1].map((r) => join(TRACES, `kineto-hta/trace_filter/sampled_rank-${r}.json.gz`));
+    await ingest(files, { format: 'kineto', output: join(sub, 'a.arrow') });
+    await ingest(files, { format: 'kineto', output: join(sub, 'b.arrow') });
+    expect(readFileSync(join(sub, 'a.arrow')).equals(readFileSync(join(sub, 'b.arrow')))).toBe(true);
   });
 
   it('ingest() of a bad Kineto file leaves no output and no temporaries', async () => {

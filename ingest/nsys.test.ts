@@ -157,6 +157,13 @@ describe('nsys: own fixture with unified-memory rows (fixtures/ingest/nsys-unifi
     expect(s.rows[i + 1]).toMatchObject({ op: 'obs_migrate', ts: derived[0]!.ts });
   });
 
+  it('reads the GPU of an early-2021 export from TARGET_INFO_CUDA_GPU', () => {
+    const s = read(buildFixture('old-gpu.sqlite', `DROP TABLE TARGET_INFO_GPU;
+      CREATE TABLE TARGET_INFO_CUDA_GPU (deviceId INTEGER, name TEXT, totalGlobalMem INTEGER, numMultiprocessors INTEGER, computeCapabilityMajor INTEGER, computeCapabilityMinor INTEGER);
+      INSERT INTO TARGET_INFO_CUDA_GPU VALUES (1, 'Tesla V100-SXM2-16GB', 16945512448, 80, 7, 0);`));
+    expect(JSON.parse(s.metadata.get(META.devices)!)).toEqual([{ agent: 'gpu1', name: 'Tesla V100-SXM2-16GB', memory: 16945512448, sms: 80, compute: '7.0' }]);
+  });
+
   it('falls back to the CUPTI numbering when the ENUM tables are missing (schema 2.9)', () => {
     const drop = ['ENUM_CUDA_MEMCPY_OPER', 'ENUM_CUDA_MEM_KIND', 'ENUM_CUDA_UNIF_MEM_MIGRATION', 'ENUM_CUDA_UNIF_MEM_ACCESS_TYPE', 'ENUM_CUDA_DEV_MEM_EVENT_OPER']
       .map((t) => `DROP TABLE ${t};`).join('');

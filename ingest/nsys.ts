@@ -22,6 +22,8 @@
  *   faulting address) plus the derived access.
  * - TARGET_INFO_GPU / TARGET_INFO_NIC_INFO → META.devices; export metadata → META.sourceInfo.nsys.
  * - Every other event table with rows is counted as unmapped `table:<NAME>`.
+ * Without memory usage events, the VA blocks the derived accesses touch get implied `managed`
+ * allocations (implied-allocations.ts) so that replay sees them.
  * Time: ns since the earliest of ANALYSIS_DETAILS.startTime and every mapped event (subtracted in
  * SQLite, so absolute clocks beyond 2^53 stay exact).
  * Enums come from the file's ENUM_* tables; schema 2.9 has none, and the fallbacks are the CUPTI /
@@ -31,6 +33,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { withImpliedAllocations } from './implied-allocations.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
   apiCallOp, apiName, copyKindOf, faultAccessOf, memKindOf, migrationCauseOf, type CopyKind, type CopySide,
@@ -63,7 +66,7 @@ const DESCRIPTIVE = /^(ENUM_|TARGET_INFO_|META_DATA_|sqlite_|ANALYSIS_)|^(String
 /** An nsys export has StringIds plus CUDA/target tables, and no nvprof StringTable. */
 export function looksLikeNsys(tables: Set<string> | undefined): boolean {
   if (!tables || !tables.has('StringIds') || tables.has('StringTable')) return false;
-  return [T.memcpy, T.kernel, 'TARGET_INFO_GPU', 'META_DATA_EXPORT', 'ANALYSIS_DETAILS', 'CUPTI_ACTIVITY_KIND_RUNTIME'].some((t) => tables.has(t));
+  return [T.memcpy, T.kernel, 'TARGET_INFO_GPU', 'TARGET_INFO_CUDA_GPU', 'META_DATA_EXPORT', 'ANALYSIS_DETAILS', 'CUPTI_ACTIVITY_KIND_RUNTIME'].some((t) => tables.has(t));
 }
 
 export const nsysFormat: IngestFormat = {
@@ -71,14 +74,28 @@ export const nsysFormat: IngestFormat = {
   description: 'Nsight Systems SQLite export (nsys export --type sqlite), schema 2.9-3.20',
   sniff: (path, head) => isSqliteHeader(head) && looksLikeNsys(sqliteTablesOf(path)),
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    let done = 0;
-    for (const file of files) {
-      readNsysFile(file, sink);
-      done += statSync(file).size;
-      ctx.progress(done);
-    }
+    const pass = (s: RowSink, final: boolean) => {
+      let done = 0;
+      for (const file of files) {
+        readNsysFile(file, s);
+        done += statSync(file).size;
+        if (final) ctx.progress(done);
+      }
+    };
+    // With memory usage events the export has its own allocations: one pass, nothing implied.
+    if (files.some(hasAllocationEvents)) pass(sink, true);
+    else await withImpliedAllocations(sink, 'managed', pass);
   },
 };
+
+function hasAllocationEvents(file: string): boolean {
+  const db = openReadOnly(file);
+  try {
+    return tableNames(db).has(T.memUsage) && countRows(db, T.memUsage) > 0;
+  } finally {
+    db.close();
+  }
+}
 
 /** Reads one export into `sink` (synchronous: better-sqlite3 is). */
 export function readNsysFile(file: string, sink: RowSink): void {
@@ -308,11 +325,15 @@ class NsysFile {
 
   private devices(): void {
     const devices: DeviceInfo[] = [];
-    for (const g of this.allRows('TARGET_INFO_GPU')) {
+    // TARGET_INFO_GPU since 2021; earlier exports had TARGET_INFO_CUDA_GPU with CUPTI's device names.
+    for (const g of [...this.allRows('TARGET_INFO_GPU'), ...this.allRows('TARGET_INFO_CUDA_GPU')]) {
+      const major = g.computeMajor ?? g.computeCapabilityMajor;
+      const minor = g.computeMinor ?? g.computeCapabilityMinor;
       devices.push(compact({
-        agent: `gpu${g.id ?? g.cuDevice ?? 0}`, name: g.name, memory: g.totalMemory, bus: g.busLocation, uuid: g.uuid,
-        chip: g.chipName, sms: g.smCount, memoryBandwidth: g.memoryBandwidth,
-        compute: g.computeMajor !== undefined && g.computeMajor !== null ? `${g.computeMajor}.${g.computeMinor}` : undefined,
+        agent: `gpu${g.id ?? g.deviceId ?? g.cuDevice ?? 0}`, name: g.name, memory: g.totalMemory ?? g.totalGlobalMem ?? g.globalMemorySize,
+        bus: g.busLocation ?? g.pciBusId, uuid: g.uuid, chip: g.chipName, sms: g.smCount ?? g.numMultiprocessors,
+        memoryBandwidth: g.memoryBandwidth ?? g.globalMemoryBandwidth,
+        compute: major !== undefined && major !== null ? `${major}.${minor}` : undefined,
       }));
     }
     const linkLayers = this.enumOf('ENUM_NET_LINK_TYPE', new Map());

@@ -116,7 +116,9 @@ describe('nvprof: --print-gpu-trace text (fixtures/ingest/nvprof-gpu-trace.txt)'
     ]);
     expect(s.op('obs_fault').map((r) => [r.agent, r.addr, r.name])).toEqual([['cpu0', 0x7612d2000000, null], ['gpu0', 0x7612d2080000, 'coalesced:3']]);
     expect(s.op('read').map((r) => r.agent)).toEqual(['cpu0', 'gpu0']);
-    expect(s.rows.length).toBe(10);
+    // both faulting pages lie in the 2 MiB VA block at 0x7612d2000000: one implied managed alloc
+    expect(s.op('alloc').map((r) => [r.addr, r.bytes, r.mem])).toEqual([[0x7612d2000000, 2097152, 'managed']]);
+    expect(s.rows.length).toBe(11);
     expect(s.unmappedCounts.get('nvprof:um:page_throttle')).toBe(1);
     expect(s.op('write').map((r) => [r.ts, r.dur, r.agent, r.bytes, r.addr])).toEqual([[103500000, 1024, 'gpu0', 4096, null]]);
     expect(s.unmappedCounts.get('nvprof:other_line')).toBe(7); // 3 fixture comments, the program's line, 3 footnotes

@@ -17,6 +17,8 @@
  *   the GPUs' `pcie` field in META.devices.
  * - Every other activity table with rows → unmapped `table:<NAME>` (API calls too: nvprof stores only
  *   CUPTI callback ids, no names).
+ * nvprof records no allocations here: the accessed VA blocks get implied `managed` ones
+ * (implied-allocations.ts) so replay sees the derived accesses.
  * Time: ns since the earliest mapped record (nvprof stores absolute ns beyond 2^53; subtracted in SQLite).
  * Enums: CUPTI numbering (the file has no enum tables), see sqlite/cuda-vocabulary.ts.
  */
@@ -24,6 +26,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { withImpliedAllocations } from './implied-allocations.ts';
 import { nsysCopyName } from './nsys.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, CUPTI_MEM_KIND, MIGRATION_CAUSE_FALLBACK,
@@ -69,17 +72,20 @@ export const nvprofFormat: IngestFormat = {
     return looksLikeNvprofText(headLines(head, 40));
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    let done = 0;
-    for (const file of files) {
-      if (isSqliteHeader(readFileHead(file, 16))) readNvprofFile(file, sink);
-      else {
-        const { devices } = await parseNvprofGpuTrace(file, readLineChunks(file, (n) => ctx.progress(done + n)), sink);
-        addDevices(sink, [...devices].map(([name, i]) => ({ agent: `gpu${i}`, name })));
-        addSourceInfo(sink, 'nvprof', { file: basename(file), kind: 'print-gpu-trace' });
+    await withImpliedAllocations(sink, 'managed', async (s, final) => {
+      let done = 0;
+      const progress = (n: number) => { if (final) ctx.progress(n); };
+      for (const file of files) {
+        if (isSqliteHeader(readFileHead(file, 16))) readNvprofFile(file, s);
+        else {
+          const { devices } = await parseNvprofGpuTrace(file, readLineChunks(file, (n) => progress(done + n)), s);
+          addDevices(s, [...devices].map(([name, i]) => ({ agent: `gpu${i}`, name })));
+          addSourceInfo(s, 'nvprof', { file: basename(file), kind: 'print-gpu-trace' });
+        }
+        done += statSync(file).size;
+        progress(done);
       }
-      done += statSync(file).size;
-      ctx.progress(done);
-    }
+    });
   },
 };
 

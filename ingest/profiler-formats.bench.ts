@@ -14,7 +14,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const TEXT_BYTES = 96 * 2 ** 20;
 const NSYS_ROWS = 400_000;
 
-async function writeLines(file: string, target: number, line: (i: number) => string): Promise<number> {
+export async function writeLines(file: string, target: number, line: (i: number) => string): Promise<number> {
   const out = createWriteStream(file);
   let bytes = 0;
   let i = 0;
@@ -29,7 +29,7 @@ async function writeLines(file: string, target: number, line: (i: number) => str
   return i;
 }
 
-function uvmLine(i: number): string {
+export function uvmLine(i: number): string {
   const usec = 2567418458447 + i * 5;
   const seq = 34763351536 + i;
   if (i % 34 === 0) return `4,${seq},${usec},-;s,\n`;
@@ -38,7 +38,7 @@ function uvmLine(i: number): string {
   return `4,${seq},${usec},-;f,${addr},1606348764141810176,0,${1 + (i % 2)},2,1,0,0,0,127,1,0,1,63\n`;
 }
 
-function ftraceLine(i: number): string {
+export function ftraceLine(i: number): string {
   const t = (1000 + i * 1e-5).toFixed(6);
   if (i % 50 === 0) return `          stream-2231    [005] .....  ${t}: mm_migrate_pages: nr_succeeded=512 nr_failed=0 nr_thp_succeeded=1 nr_thp_failed=0 nr_thp_split=0 nr_split=0 mode=MIGRATE_ASYNC reason=numa_misplaced\n`;
   const addr = (0x7f5a2c000000 + (i % 100000) * 4096 + 16).toString(16);

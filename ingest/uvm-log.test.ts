@@ -50,6 +50,19 @@ describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
     expect(new Set(expected).size).toBe(3);
   });
 
+  it('implies a managed allocation per destroyed range, and the faulting blocks lie inside them', () => {
+    const destroyed = msgs.filter((m) => m.startsWith('uvm range destroy')).map((m) => {
+      const [, hex, size] = /0x([0-9a-f]+), (\d+)/.exec(m)!;
+      return [Number.parseInt(hex!, 16), Number.parseInt(hex!, 16) + Number(size)] as const;
+    });
+    expect(sink.op('alloc').map((r) => [r.addr, r.addr! + r.bytes!])).toEqual([...destroyed].sort((a, b) => a[0] - b[0]));
+    expect(sink.op('alloc').every((r) => r.mem === 'managed' && r.ts === 0)).toBe(true);
+    for (const f of faults) {
+      const a = Number.parseInt(f[1]!, 16);
+      expect(destroyed.some(([s, e]) => a >= s && a < e)).toBe(true);
+    }
+  });
+
   it('turns range destroys into frees and times rows by the kernel log clock', () => {
     const destroys = msgs.filter((m) => m.startsWith('uvm range destroy'));
     expect(sink.op('free').length).toBe(destroys.length);
@@ -97,6 +110,7 @@ describe('uvm-log: dmesg form, prefetch and eviction entries, atomics', () => {
     await expect(parse(fixture.replace('f,7f0000001000,1606348764141810200,0,4', 'f,7f0000001000,1606348764141810200,0,9'), 'x.log'))
       .rejects.toThrow('x.log:3: access_type: must be 0-4');
     await expect(parse(fixture.replace('f,7f0000000000', 'f,zz'), 'x.log')).rejects.toThrow(BadInputError);
+    await expect(parse(fixture.replace('f,7f0000000000', 'f,zz'), 'x.log')).rejects.toThrow('x.log:2: fault_address: is not a hex address (got "zz")');
   });
 
   it('fuzz: mutations of a valid log fail only with BadInputError', async () => {

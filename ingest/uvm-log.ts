@@ -15,6 +15,8 @@
  * - `b,<start>,<time>,<30 statistics>` per-batch statistics (bsize-scripts) and the `BC:…` batch
  *   count lines of other runs (fields undocumented) → unmapped `uvm:batch_summary` (the canonical
  *   trace has no per-batch statistics), every other message → unmapped `kmsg:other`.
+ * The log has no allocations: `managed` ones are implied (implied-allocations.ts) for the freed ranges
+ * and the faulting VA blocks, so that replay sees the accesses.
  * Time: the kernel log clock (µs, the only clock every line has) since the first timestamped line, in
  * ns. The GPU's own fault timestamp (ns, a different clock, beyond 2^53) is not used.
  */
@@ -22,6 +24,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { withImpliedAllocations } from './implied-allocations.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
 import { headLines, readLineChunks, type LineChunks } from './text/line-chunks.ts';
@@ -49,11 +52,13 @@ export const uvmLogFormat: IngestFormat = {
     });
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    let done = 0;
-    for (const file of files) {
-      await parseUvmLog(file, readLineChunks(file, (n) => ctx.progress(done + n)), sink);
-      done += statSync(file).size;
-    }
+    await withImpliedAllocations(sink, 'managed', async (s, final) => {
+      let done = 0;
+      for (const file of files) {
+        await parseUvmLog(file, readLineChunks(file, final ? (n) => ctx.progress(done + n) : undefined), s);
+        done += statSync(file).size;
+      }
+    });
   },
 };
 
@@ -100,7 +105,8 @@ export async function parseUvmLog(file: string, lines: LineChunks, sink: RowSink
       const kind = msg.charAt(0);
       if (msg.charAt(1) === ',' && (kind === 'f' || kind === 'p' || kind === 'e')) {
         const f = msg.split(',');
-        const addr = int('fault_address', `0x${f[1] ?? ''}`);
+        if (!/^[0-9a-fA-F]{1,16}$/.test(f[1] ?? '')) fail('fault_address', `is not a hex address (got "${f[1] ?? ''}")`);
+        const addr = int('fault_address', `0x${f[1]}`);
         if (f[2] === undefined || !/^\d+$/.test(f[2])) fail('timestamp', `is not an integer (got "${f[2] ?? ''}")`);
         int('fault_type', f[3]);
         const accessType = int('access_type', f[4]);

@@ -74,16 +74,21 @@ function replayBatch(
   advice: Map<string, { advice: string; target: number }>, hooks: OpHooks,
 ): void {
   const n = b.length;
+  // Columns every row needs are read up front; the rest only when a row needs them (each costs a pass
+  // over the batch, and most rows are accesses).
   const ts = b.num('ts');
-  const dur = b.num('dur');
   const addr = b.num('addr');
   const bytes = b.num('bytes');
   const opc = b.codes('op');
   const agc = b.codes('agent');
   const objc = b.codes('obj');
-  const peerc = b.codes('peer');
-  const memc = b.codes('mem');
-  const namec = b.codes('name');
+  let durCol: Float64Array | null = null;
+  let peerCol: Int32Array | null = null;
+  let memCol: Int32Array | null = null;
+  let nameCol: Int32Array | null = null;
+  const durOf = (i: number) => (durCol ??= b.num('dur'))[i]!;
+  const memOf = (i: number) => (memCol ??= b.codes('mem'))[i]!;
+  const nameOf = (i: number) => (nameCol ??= b.codes('name'))[i]!;
   const peerNames = b.dictionary('peer');
   const { ops, agents, objs, mems } = tb;
   const delay = model.delay;
@@ -92,7 +97,7 @@ function replayBatch(
   const map = model.map;
   const bad = (i: number, field: string, problem: string): never => { throw new BadInputError(file, `row ${rowBase + i + 1}`, field, problem); };
   const peerAgent = (i: number): number => {
-    const c = peerc[i]!;
+    const c = (peerCol ??= b.codes('peer'))[i]!;
     if (c < 0) return -1;
     const p = model.agentNames.indexOf(peerNames[c]!);
     if (p < 0) bad(i, 'peer', `agent "${peerNames[c]}" is not on platform ${model.platform.name} (agents: ${model.agentNames.join(', ')})`);
@@ -105,100 +110,101 @@ function replayBatch(
     const o = objc[i]!;
     return o >= 0 ? map.findObj(objs[o]!) : -1;
   };
+  /** Every op other than an access (rare): allocation, advice, prefetch, copy, sync, issue-4 hooks. */
+  const rare = (i: number, o: number, a: number, tsi: number, t: number): void => {
+      const d = durOf(i);
+      if (d === d && tsi + d > frontier[a]!) frontier[a] = tsi + d;
+      switch (o) {
+        case OP_ALLOC: {
+          const ad = addr[i]!;
+          const by = bytes[i]!;
+          if (ad !== ad) bad(i, 'addr', 'an alloc needs an address');
+          if (!(by > 0)) bad(i, 'bytes', 'an alloc needs a positive size');
+          const mk = memOf(i) < 0 ? MEM_KINDS.indexOf('managed') : mems[memOf(i)]!;
+          if (mk < 0) bad(i, 'mem', `unknown memory kind (known: ${MEM_KINDS.join(', ')})`);
+          const r = model.alloc(t, a, peerAgent(i), ad, by, mk, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
+          if (typeof r === 'string') bad(i, 'addr', r);
+          break;
+        }
+        case OP_FREE: {
+          const id = allocOf(i);
+          if (id >= 0) model.free(t, id); else model.stats.unmappedRows++;
+          break;
+        }
+        case OP_PREFETCH: {
+          const id = allocOf(i);
+          const p = peerAgent(i);
+          if (p < 0 || model.agentMem[p]! < 0) bad(i, 'peer', 'a prefetch names its destination processor (cpu<N> or gpu<N>) in peer');
+          if (id < 0) { model.stats.unmappedRows++; break; }
+          const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
+          const len = bytes[i]! === bytes[i]! ? bytes[i]! : map.end[id]! - start;
+          const end = model.userPrefetch(a, t, id, start, len, model.agentMem[p]!);
+          if (end > model.pendingUntil[a]!) model.pendingUntil[a] = end;
+          break;
+        }
+        case OP_ADVISE: {
+          const id = allocOf(i);
+          if (id < 0) { model.stats.unmappedRows++; break; }
+          const nm = nameOf(i) < 0 ? '' : tb.names[nameOf(i)]!;
+          let adv = advice.get(nm);
+          if (!adv) { adv = parseAdvice(model, nm) ?? bad(i, 'name', `unknown advice "${nm}" (preferred:<agent>, accessed_by:<agent>, read_mostly, unset_…)`); advice.set(nm, adv); }
+          const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
+          const len = bytes[i]! === bytes[i]! ? bytes[i]! : map.end[id]! - start;
+          model.advise(id, start, len, adv.advice, adv.target);
+          break;
+        }
+        case OP_COPY: {
+          const p = peerAgent(i);
+          const by = bytes[i]! === bytes[i]! ? bytes[i]! : 0;
+          const src = model.agentMem[a]!;
+          if (src < 0 || p < 0 || model.agentMem[p]! < 0) {
+            // A NIC/NVMe DMA into memory: it goes wherever the pages are.
+            const id = allocOf(i);
+            if (id < 0) { model.stats.unmappedRows++; break; }
+            model.access(a, tsi, id, addr[i]! === addr[i]! ? addr[i]! : map.start[id]!, by, true);
+          } else {
+            model.copy(a, t, src, model.agentMem[p]!, by, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
+          }
+          break;
+        }
+        case OP_SYNC: {
+          const p = peerAgent(i);
+          let until = model.pendingUntil[a]!;
+          const wait = (x: number) => { const e = Math.max(frontier[x]! + delay[x]!, model.pendingUntil[x]!); if (e > until) until = e; };
+          if (p >= 0) wait(p);
+          else if (model.agentKind[a] === AGENT_CPU) for (const g of model.gpuAgents) wait(g);
+          if (until > t) delay[a]! += until - t;
+          break;
+        }
+        case OP_SUBMIT: hooks.submit?.(model, a, t, objc[i]! < 0 ? -1 : objs[objc[i]!]!); break;
+        case OP_PEER_MAP:
+        case OP_PEER_UNMAP: {
+          const id = allocOf(i);
+          const h = o === OP_PEER_MAP ? hooks.peerMap : hooks.peerUnmap;
+          h?.(model, a, peerAgent(i), t, id, addr[i]!, bytes[i]!);
+          break;
+        }
+        case OP_KERNEL: break; // its span is in the frontier; its accesses are separate rows
+        default: break;        // obs_* rows are observations, not inputs (DESIGN.md)
+      }
+  };
   for (let i = 0; i < n; i++) {
     const o = ops[opc[i]!]!;
     const a = agents[agc[i]!]!;
     if (a < 0) bad(i, 'agent', `agent "${b.dictionary('agent')[agc[i]!]}" is not on platform ${model.platform.name} (agents: ${model.agentNames.join(', ')})`);
     const tsi = ts[i]!;
-    let t = tsi + delay[a]!;
-    if (batch.count > 0 && !(o <= OP_ATOMIC && o >= OP_READ && batch.joins(a, t, model.faultEngineFree[model.memGpu[model.agentMem[a]!]!]!))) {
-      model.serviceBatch();
-      t = tsi + delay[a]!;
-    }
-    const d = dur[i]!;
-    const endTrace = d === d ? tsi + d : tsi;
-    if (endTrace > frontier[a]!) frontier[a] = endTrace;
-    if (o === OP_READ || o === OP_WRITE || o === OP_ATOMIC) {
-      const id = allocOf(i);
-      if (id < 0) { model.stats.unmappedRows++; continue; }
-      const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
-      const len = bytes[i]! === bytes[i]! ? bytes[i]! : addr[i]! === addr[i]! ? 1 : map.end[id]! - map.start[id]!;
-      model.access(a, tsi, id, start, len, o !== OP_READ);
-      continue;
-    }
-    switch (o) {
-      case OP_ALLOC: {
-        const ad = addr[i]!;
-        const by = bytes[i]!;
-        if (ad !== ad) bad(i, 'addr', 'an alloc needs an address');
-        if (!(by > 0)) bad(i, 'bytes', 'an alloc needs a positive size');
-        const mk = memc[i]! < 0 ? MEM_KINDS.indexOf('managed') : mems[memc[i]!]!;
-        if (mk < 0) bad(i, 'mem', `unknown memory kind (known: ${MEM_KINDS.join(', ')})`);
-        const r = model.alloc(t, a, peerAgent(i), ad, by, mk, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
-        if (typeof r === 'string') bad(i, 'addr', r);
-        break;
-      }
-      case OP_FREE: {
-        const id = allocOf(i);
-        if (id >= 0) model.free(t, id); else model.stats.unmappedRows++;
-        break;
-      }
-      case OP_PREFETCH: {
-        const id = allocOf(i);
-        const p = peerAgent(i);
-        if (p < 0 || model.agentMem[p]! < 0) bad(i, 'peer', 'a prefetch names its destination processor (cpu<N> or gpu<N>) in peer');
-        if (id < 0) { model.stats.unmappedRows++; break; }
-        const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
-        const len = bytes[i]! === bytes[i]! ? bytes[i]! : map.end[id]! - start;
-        const end = model.userPrefetch(a, t, id, start, len, model.agentMem[p]!);
-        if (end > model.pendingUntil[a]!) model.pendingUntil[a] = end;
-        break;
-      }
-      case OP_ADVISE: {
-        const id = allocOf(i);
-        if (id < 0) { model.stats.unmappedRows++; break; }
-        const nm = namec[i]! < 0 ? '' : tb.names[namec[i]!]!;
-        let adv = advice.get(nm);
-        if (!adv) { adv = parseAdvice(model, nm) ?? bad(i, 'name', `unknown advice "${nm}" (preferred:<agent>, accessed_by:<agent>, read_mostly, unset_…)`); advice.set(nm, adv); }
-        const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
-        const len = bytes[i]! === bytes[i]! ? bytes[i]! : map.end[id]! - start;
-        model.advise(id, start, len, adv.advice, adv.target);
-        break;
-      }
-      case OP_COPY: {
-        const p = peerAgent(i);
-        const by = bytes[i]! === bytes[i]! ? bytes[i]! : 0;
-        const src = model.agentMem[a]!;
-        if (src < 0 || p < 0 || model.agentMem[p]! < 0) {
-          // A NIC/NVMe DMA into memory: it goes wherever the pages are.
-          const id = allocOf(i);
-          if (id < 0) { model.stats.unmappedRows++; break; }
-          model.access(a, tsi, id, addr[i]! === addr[i]! ? addr[i]! : map.start[id]!, by, true);
-        } else {
-          model.copy(a, t, src, model.agentMem[p]!, by, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
-        }
-        break;
-      }
-      case OP_SYNC: {
-        const p = peerAgent(i);
-        let until = model.pendingUntil[a]!;
-        const wait = (x: number) => { const e = Math.max(frontier[x]! + delay[x]!, model.pendingUntil[x]!); if (e > until) until = e; };
-        if (p >= 0) wait(p);
-        else if (model.agentKind[a] === AGENT_CPU) for (const g of model.gpuAgents) wait(g);
-        if (until > t) delay[a]! += until - t;
-        break;
-      }
-      case OP_SUBMIT: hooks.submit?.(model, a, t, objc[i]! < 0 ? -1 : objs[objc[i]!]!); break;
-      case OP_PEER_MAP:
-      case OP_PEER_UNMAP: {
-        const id = allocOf(i);
-        const h = o === OP_PEER_MAP ? hooks.peerMap : hooks.peerUnmap;
-        h?.(model, a, peerAgent(i), t, id, addr[i]!, bytes[i]!);
-        break;
-      }
-      case OP_KERNEL: break; // its span is in the frontier; its accesses are separate rows
-      default: break;        // obs_* rows are observations, not inputs (DESIGN.md)
-    }
+    const access = o >= OP_READ && o <= OP_ATOMIC;
+    if (batch.count > 0 && !(access && batch.joins(a, tsi + delay[a]!, model.faultEngineFree[model.memGpu[model.agentMem[a]!]!]!))) model.serviceBatch();
+    if (tsi > frontier[a]!) frontier[a] = tsi;
+    if (!access) { rare(i, o, a, tsi, tsi + delay[a]!); continue; }
+    let ad = addr[i]!;
+    let id: number;
+    if (ad === ad) id = map.find(ad);
+    else { const oc = objc[i]!; id = oc >= 0 ? map.findObj(objs[oc]!) : -1; ad = id >= 0 ? map.start[id]! : ad; }
+    if (id < 0) { model.stats.unmappedRows++; continue; }
+    const by = bytes[i]!;
+    const len = by === by ? by : addr[i]! === addr[i]! ? 1 : map.end[id]! - map.start[id]!;
+    model.access(a, tsi, id, ad, len, o !== OP_READ);
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,5 +133,24 @@ describe('determinism', () => {
     await replay({ trace, platform: 'a100-pcie4', set, out: b });
     expect(sa.evictions.count).toBeGreaterThan(0);
     for (const f of Object.values(RUN_FILES)) expect(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), f).toBe(true);
+    // run.json carries the trace's sha256, checked against an independent hash of the file.
+    const run = JSON.parse(readFileSync(join(a, RUN_FILES.run), 'utf8')) as { trace: { sha256: string }; overrides: Record<string, string> };
+    expect(run.trace.sha256).toBe(createHash('sha256').update(readFileSync(trace)).digest('hex'));
+    expect(run.overrides).toEqual(set);
+  });
+});
+
+describe('bad input', () => {
+  it('an agent the platform lacks names the trace row and field, and leaves no run directory', async () => {
+    const trace = join(dir, 'bad.arrow');
+    writeTrace(trace, [
+      { ts: 0, op: 'alloc', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'buf', mem: 'managed' },
+      { ts: 1, op: 'read', agent: 'gpu1', addr: BASE, bytes: 4096, obj: 'buf' },
+    ]);
+    const out = join(dir, 'bad-run');
+    await expect(replay({ trace, platform: 'a100-pcie4', out })).rejects.toThrow(
+      `${trace}:row 2: agent: agent "gpu1" is not on platform a100-pcie4 (agents: cpu0, gpu0, nic0)`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('bad-run'))).toEqual([]);
   });
 });

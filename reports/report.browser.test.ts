@@ -1,17 +1,19 @@
 /**
- * Opens a report in a real browser (Debian's chromium, driven by playwright-core — no browser
- * download, STACK.md) the way a user would: file://, no network. The report is built here from the
- * hermetic sample sweep, whose object names include a `<script>` string.
+ * Opens reports in a real browser (Debian's chromium, driven by playwright-core — no browser
+ * download, STACK.md) the way a user would: file://, no network. Two reports are built here: the
+ * hermetic sample sweep, whose object names include a `<script>` string, and the demo (`npm start`)
+ * run into a temporary directory.
  */
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_OBJ, writeSampleSweep } from '../analysis/testing/sample-sweep.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { report } from './report.ts';
+import { runDemo } from '../cli/demo.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = fileURLToPath(new URL('../out/', import.meta.url));
@@ -36,36 +38,46 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+const ALL_CHART_IDS = [...RUN_CHARTS, ...COMPARISON_CHARTS, ...CAPACITY_CHARTS].map((c) => c.id);
+
+/** Every chart of a sweep report is there, in page order, each drawn as non-empty SVG. */
+async function expectEveryChart(page: Page): Promise<void> {
+  const charts = await page.$$eval('section.chart', (els) => els.map((s) => {
+    const svgs = [...s.querySelectorAll('svg')].filter((svg) => [...svg.classList].some((c) => c.startsWith('plot-')));
+    return {
+      id: s.getAttribute('data-chart'),
+      svgs: svgs.length,
+      // a drawn chart has marks (paths, rects, circles, lines, text) and a real size on screen
+      nonEmpty: svgs.every((svg) => {
+        const box = svg.getBoundingClientRect();
+        return box.width > 50 && box.height > 20 && svg.querySelectorAll('path, rect, circle, line, text').length > 0;
+      }),
+    };
+  }));
+  expect(charts.map((c) => c.id)).toEqual(ALL_CHART_IDS);
+  for (const c of charts) {
+    expect(c.svgs, c.id!).toBeGreaterThan(0);
+    expect(c.nonEmpty, c.id!).toBe(true);
+  }
+}
+
+/** Opens `html` and collects console errors, page errors, dialogs and non-file requests. */
+async function open(html: string): Promise<{ page: Page; problems: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('dialog', (d) => { problems.push(`dialog opened: ${d.message()}`); void d.dismiss(); });
+  page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+  await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+  return { page, problems, requests };
+}
+
 describe('the HTML report in chromium', () => {
   it('renders every chart as a non-empty SVG, with no console error and the trace string as text', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('dialog', (d) => { errors.push(`dialog opened: ${d.message()}`); void d.dismiss(); });
-    page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
-    await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
-
-    // every chart of a sweep report, in page order
-    const expected = [...RUN_CHARTS, ...COMPARISON_CHARTS, ...CAPACITY_CHARTS].map((c) => c.id);
-    const charts = await page.$$eval('section.chart', (els) => els.map((s) => {
-      const svgs = [...s.querySelectorAll('svg')].filter((svg) => [...svg.classList].some((c) => c.startsWith('plot-')));
-      return {
-        id: s.getAttribute('data-chart'),
-        svgs: svgs.length,
-        // a drawn chart has marks (paths, rects, circles, lines, text) and a real size on screen
-        nonEmpty: svgs.every((svg) => {
-          const box = svg.getBoundingClientRect();
-          return box.width > 50 && box.height > 20 && svg.querySelectorAll('path, rect, circle, line, text').length > 0;
-        }),
-      };
-    }));
-    expect(charts.map((c) => c.id)).toEqual(expected);
-    for (const c of charts) {
-      expect(c.svgs, c.id!).toBeGreaterThan(0);
-      expect(c.nonEmpty, c.id!).toBe(true);
-    }
+    const { page, problems, requests } = await open(html);
+    await expectEveryChart(page);
 
     // the hostile object name is shown as text (in the top-objects chart axis and its data table) …
     const texts = await page.$$eval('#top-objects text, #top-objects td', (els) => els.map((e) => e.textContent));
@@ -74,11 +86,25 @@ describe('the HTML report in chromium', () => {
     // … and never became markup
     expect(await page.$$eval('script', (s) => s.length)).toBe(0);
 
-    expect(errors).toEqual([]);
+    expect(problems).toEqual([]);
     expect(requests).toEqual([]);
 
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'report-browser-test.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows the demo report (npm start) with every chart', async () => {
+    const demoHtml = await runDemo({ out: join(tmp, 'demo-out') });
+    const { page, problems, requests } = await open(demoHtml);
+    await expectEveryChart(page);
+    // the demo sweeps three workloads: each appears in the overview
+    const overview = await page.$eval('#overview', (e) => e.textContent ?? '');
+    for (const w of ['gpu-kernel', 'rdma-stream', 'progress-monitor']) expect(overview).toContain(w);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'demo-report.png'), fullPage: true });
     await page.close();
   });
 });

@@ -32,7 +32,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 /** Overview columns from `runs`. */
 const OVERVIEW_SQL = `SELECT run, preset, end_ns, migrations, migrated_bytes, gpu_faults, cpu_faults, evictions,
-  fallbacks, bounce_bytes, odp_invalidations, pte_zaps, hazards, stall_ns FROM runs`;
+  fallbacks, bounce_bytes, odp_invalidations, pte_zaps, hazards, stall_ns FROM runs ORDER BY seq`;
 
 export async function report(dir: string, options: ReportOptions): Promise<ReportResult> {
   const dataset = openDataset(dir);
@@ -44,8 +44,6 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
   try {
     await attachDataset(db.connection, dataset, dir);
     const overview = await selectAll(db.connection, OVERVIEW_SQL);
-    const order = new Map(dataset.runs.map((r, i) => [r.id, i]));
-    overview.rows.sort((a, b) => order.get(String(a[0]))! - order.get(String(b[0]))!);
     const ends = new Map(rowObjects(overview).map((r) => [String(r.run), Number(r.end_ns)]));
     const labels = new Map(dataset.runs.map((r) => [r.id,
       dataset.kind === 'run' ? 'run' : keyValueLabel(dataset.keys, r.keys)]));

@@ -1,15 +1,18 @@
 -- Where each agent waited, per run: the modeled service time of the events that stall their
--- initiator (GPU fault batches, CPU faults, NIC network page faults, ODP invalidations, CPU PTE
--- faults on driver objects, bounces, remote accesses, throttling), beside the agent's total stall
--- from the timeline.
+-- initiator (GPU fault batches, CPU faults and the migrations they trigger, NIC network page
+-- faults, ODP invalidations, CPU PTE faults on driver objects, bounces, remote accesses,
+-- throttling), beside the agent's total stall from the timeline. A GPU's faults and migrations are
+-- costed by its fault_batch rows, so they are not counted again.
 WITH e AS (
   SELECT run, agent,
-         CASE WHEN kind = 'fault' THEN 'cpu_fault' ELSE kind END AS reason,
+         CASE WHEN kind = 'fault' THEN 'cpu_fault'
+              WHEN kind = 'migrate' THEN 'migrate:' || coalesce(cause, 'unknown')
+              ELSE kind END AS reason,
          count(*)            AS events,
          sum(dur)::BIGINT    AS time_ns
   FROM events
   WHERE kind IN ('fault_batch', 'nic_fault', 'invalidate', 'cpu_pte_fault', 'bounce', 'remote', 'throttle')
-     OR (kind = 'fault' AND agent NOT LIKE 'gpu%')   -- GPU faults are costed by their fault_batch rows
+     OR (kind IN ('fault', 'migrate') AND agent NOT LIKE 'gpu%')
   GROUP BY ALL
 ), total AS (
   SELECT run, entity AS agent, sum(value)::BIGINT AS agent_stall_ns

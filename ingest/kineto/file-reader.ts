@@ -102,7 +102,8 @@ export class KinetoFileReader {
   private baseTimeNs: bigint | null = null;
   private rank: number | null = null;
   private deviceProperties: Json[] = [];
-  private readonly info: Json = {};
+  /** A Map, not an object: top-level keys are untrusted (`__proto__`). */
+  private readonly info = new Map<string, unknown>();
   private readonly devicesUsed = new Set<number>();
   private rows = 0;
 
@@ -137,6 +138,7 @@ export class KinetoFileReader {
     scanner.end();
     if (!scanner.hadTraceEvents) throw new BadInputError(this.file, undefined, 'traceEvents', 'missing (not a Kineto/Chrome trace)');
     this.flushPendingCopies();
+    if (scanner.repaired > 0) this.info.set('nonFiniteNumbersReadAsNull', scanner.repaired);
     return {
       file: this.file,
       anchorUs: this.anchorUs ?? 0,
@@ -145,7 +147,7 @@ export class KinetoFileReader {
       rank: this.rank,
       devicesUsed: this.devicesUsed,
       deviceProperties: this.deviceProperties,
-      info: this.info,
+      info: Object.fromEntries(this.info),
       events: scanner.events,
       rows: this.rows,
     };
@@ -163,7 +165,7 @@ export class KinetoFileReader {
         const t = text.trim();
         if (!/^\d+$/.test(t)) throw new BadInputError(this.file, line, key, `is not a non-negative integer (got ${t.slice(0, 40)})`);
         this.baseTimeNs = BigInt(t);
-        this.info[key] = t;
+        this.info.set(key, t);
         return;
       }
       case 'distributedInfo':
@@ -172,10 +174,10 @@ export class KinetoFileReader {
           if (!Number.isSafeInteger(value.rank) || (value.rank as number) < 0) throw new BadInputError(this.file, line, `${key}.rank`, `is not a non-negative integer (got ${JSON.stringify(value.rank)})`);
           this.rank = value.rank as number;
         }
-        this.info[key] = value;
+        this.info.set(key, value);
         return;
       default:
-        this.info[key] = value;
+        this.info.set(key, value);
     }
   }
 

@@ -77,6 +77,18 @@ describe('TraceJsonScanner', () => {
     expect(scanError('{"traceEvents": []}\n]').message).toBe('doc.json:2: unexpected "]" after the end of the JSON document');
   });
 
+  it('reads bare inf/nan (old Kineto bandwidths, kineto#105) as null, and only outside strings', () => {
+    const doc = Buffer.from('{"traceEvents": [{"bw": inf, "s": "a: inf, b", "l": [nan, -inf, 1]}, {"ok": 1}]}');
+    const s = new TraceJsonScanner('doc.json', { topLevel: () => {}, event: (v) => { out.push(v); } });
+    const out: unknown[] = [];
+    s.push(doc);
+    s.end();
+    expect(out).toEqual([{ bw: null, s: 'a: inf, b', l: [null, null, 1] }, { ok: 1 }]);
+    expect(s.repaired).toBe(1);
+    // Anything else that is not JSON stays an error.
+    expect(scanError('{"traceEvents": [{"bw": infinite}]}').message).toMatch(/traceEvents\[0\]: is not valid JSON/);
+  });
+
   it('peek can take an element without it being parsed', () => {
     const seen: string[] = [];
     const s = new TraceJsonScanner('doc.json', {

@@ -9,6 +9,7 @@
  * inside a multi-byte character, so cutting the byte stream at brackets is safe.
  */
 import { BadInputError } from '../../common/bad-input.ts';
+import { replaceNonFiniteNumbers } from './non-finite.ts';
 
 export interface TraceJsonHandlers {
   /** A top-level key other than `traceEvents`, with its value parsed and its source text. */
@@ -33,6 +34,7 @@ const enum K { Composite, String, Scalar }
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isDelimiter = (c: number): boolean => isSpace(c) || c === 0x2c || c === 0x7d || c === 0x5d;
@@ -67,22 +69,21 @@ export class TraceJsonScanner {
   private line = 1;
   private lineScanPos = 0;
   private nextNewline = -1;
-  private atDocStart = true;
+  private bomBytes = 0;
 
   constructor(private readonly file: string, private readonly handlers: TraceJsonHandlers) {}
 
   /** Whether the document had a `traceEvents` array. */
   get hadTraceEvents(): boolean { return this.sawTraceEvents; }
+  /** Values that parsed only once bare inf/nan tokens were read as null (non-finite.ts). */
+  repaired = 0;
+
   /** Elements of `traceEvents` seen so far. */
   get events(): number { return this.index; }
 
   push(buf: Buffer): void {
     const n = buf.length;
     let i = 0;
-    if (this.atDocStart && n > 0) {
-      this.atDocStart = false;
-      if (n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3; // UTF-8 BOM
-    }
     while (i < n) {
       switch (this.state) {
         case S.InElem:
@@ -141,6 +142,8 @@ export class TraceJsonScanner {
   private structural(buf: Buffer, i: number, c: number): number {
     switch (this.state) {
       case S.BeforeDoc:
+        // A UTF-8 byte order mark (possibly split across chunks) may precede the document.
+        if (this.bomBytes < 3 && c === UTF8_BOM[this.bomBytes]) { this.bomBytes++; return i + 1; }
         if (c !== 0x7b) this.fail(buf, i, `expected a JSON object ("{") at the start of the document, found ${describeByte(c)}`);
         this.state = S.BeforeKey;
         this.first = true;
@@ -286,6 +289,14 @@ export class TraceJsonScanner {
     try {
       return JSON.parse(text);
     } catch (e) {
+      const repaired = replaceNonFiniteNumbers(text);
+      if (repaired !== null) {
+        try {
+          const value: unknown = JSON.parse(repaired);
+          this.repaired++;
+          return value;
+        } catch { /* report the original error */ }
+      }
       const msg = (e as Error).message;
       const pos = /at position (\d+)/.exec(msg);
       const line = this.startLine + (pos ? countNewlinesInText(text, Number(pos[1])) : 0);

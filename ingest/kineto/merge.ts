@@ -70,7 +70,9 @@ export function planMerge(files: readonly KinetoFileResult[]): MergePlan {
       if (props) {
         if (typeof props.name === 'string') entry.name = props.name;
         if (typeof props.totalGlobalMem === 'number') entry.memory = props.totalGlobalMem;
-        for (const [key, value] of Object.entries(props)) if (key !== 'id' && key !== 'name' && key !== 'totalGlobalMem') entry[key] = value;
+        for (const [key, value] of Object.entries(props)) {
+          if (key !== 'id' && key !== 'name' && key !== 'totalGlobalMem' && key !== '__proto__') entry[key] = value;
+        }
       }
       devices.push(entry);
     }

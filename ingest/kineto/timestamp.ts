@@ -9,6 +9,8 @@
  */
 
 const MAX_LOCAL_NS = Number.MAX_SAFE_INTEGER;
+/** Below 2^41 µs a double keeps every nanosecond digit of a decimal. */
+const EXACT_NS_DIGITS_BELOW = 2 ** 41;
 
 /**
  * Nanoseconds of `tsUs` after `anchorUs` (an integer), exact for integers and for decimals whose
@@ -16,16 +18,18 @@ const MAX_LOCAL_NS = Number.MAX_SAFE_INTEGER;
  */
 export function localNs(tsUs: number, anchorUs: number, text: string): number | null {
   let ns: number;
-  if (Number.isInteger(tsUs)) {
-    if (!Number.isSafeInteger(tsUs)) return null;
+  if (Number.isInteger(tsUs) && Math.abs(tsUs) < EXACT_NS_DIGITS_BELOW) {
     ns = (tsUs - anchorUs) * 1000;
   } else {
+    // A decimal, or an epoch-µs value whose decimals a double may have rounded away: read the text.
     const digits = decimalDigits(text);
     // The first `"ts"` is the event's own in practice; the cross-check guards against anything else.
     if (digits && Number(`${digits.int}.${digits.frac}`) === tsUs && Number.isSafeInteger(Number(digits.int))) {
       ns = (Number(digits.int) - anchorUs) * 1000 + fractionNs(digits.frac);
+    } else if (!Number.isSafeInteger(Math.trunc(tsUs))) {
+      return null;
     } else {
-      // Exponent notation or a negative value: the double is all there is.
+      // An integer (exact), or exponent notation / a negative decimal (the double is all there is).
       ns = Math.round((tsUs - anchorUs) * 1000);
     }
   }

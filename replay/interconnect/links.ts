@@ -35,17 +35,18 @@ export class Links {
     this.transfers = new Float64Array(D);
   }
 
-  /** Duration of moving `bytes` over `path` with no queueing (integer ns). */
-  static duration(path: Path, bytes: number, fixed: number): number {
-    return fixed + path.latency + Math.ceil(bytes / path.bottleneck);
+  /** Duration of moving `bytes` over `path` with no queueing (integer ns); `cap` limits the bandwidth
+   * further (e.g. CPU loads through a BAR, §3.4). */
+  static duration(path: Path, bytes: number, fixed: number, cap = Infinity): number {
+    return fixed + path.latency + Math.ceil(bytes / Math.min(path.bottleneck, cap));
   }
 
   /** Queues a transfer requested at time `t`; returns its end time (`lastStart` = its start). */
-  transfer(path: Path, t: number, bytes: number, fixed: number): number {
+  transfer(path: Path, t: number, bytes: number, fixed: number, cap = Infinity): number {
     const dirs = path.dirs;
     let start = t;
     for (let i = 0; i < dirs.length; i++) { const f = this.freeAt[dirs[i]!]!; if (f > start) start = f; }
-    const dur = Links.duration(path, bytes, fixed);
+    const dur = Links.duration(path, bytes, fixed, cap);
     const end = start + dur;
     for (let i = 0; i < dirs.length; i++) {
       const d = dirs[i]!;

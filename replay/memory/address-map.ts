@@ -13,6 +13,8 @@
 import { PAGE_SIZE, VA_BLOCK_SIZE } from '../../ingest/trace/units.ts';
 import { PAGES_PER_BLOCK } from './prefetcher.ts';
 
+const INV_PAGE = 1 / PAGE_SIZE;
+
 export class AddressMap {
   start = new Float64Array(16);
   end = new Float64Array(16);
@@ -51,9 +53,10 @@ export class AddressMap {
 
   /** Dense block range of an allocation: [blockOf(start), blockOf(end-1)]. */
   denseBlock(id: number, a: number): number { return this.firstBlock[id]! + Math.floor(a / VA_BLOCK_SIZE); }
-  /** Dense page index of address `a` inside allocation `id`. */
+  /** Dense page index of address `a` inside allocation `id` (= firstBlock·512 + ⌊a / 4 KiB⌋, as 2 MiB
+   * blocks hold 512 pages; one exact power-of-two scaling instead of a modulo). */
   densePage(id: number, a: number): number {
-    return this.denseBlock(id, a) * PAGES_PER_BLOCK + Math.floor((a % VA_BLOCK_SIZE) / PAGE_SIZE);
+    return this.firstBlock[id]! * PAGES_PER_BLOCK + Math.floor(a * INV_PAGE);
   }
 
   remove(id: number): void {

@@ -19,7 +19,7 @@ import { AddressMap } from './address-map.ts';
 import { ChunkLru } from './eviction.ts';
 import { FaultBatch } from './fault-batcher.ts';
 import { hmmCpuFaultRange } from './hmm.ts';
-import { FLAG_PINNED, FLAG_READ_MOSTLY, FLAG_VALID, MAX_MEMORIES, PageState } from './page-state.ts';
+import { FLAG_NIC_MAPPED, FLAG_PEER_MAPPED, FLAG_PINNED, FLAG_READ_MOSTLY, FLAG_VALID, MAX_MEMORIES, PageState } from './page-state.ts';
 import { PAGES_PER_BLOCK, Prefetcher } from './prefetcher.ts';
 import { RES_DUPLICATE, RES_REMOTE, selectResidency, type ResidencyInputs } from './residency.ts';
 import { HINT_PIN, HINT_THROTTLE, Thrashing } from './thrashing.ts';
@@ -34,6 +34,9 @@ const KIND_ANON = MEM_KINDS.indexOf('anon');
 const KIND_DEVICE = MEM_KINDS.indexOf('device');
 const KIND_DEVOBJ = MEM_KINDS.indexOf('devobj');
 const KIND_PINNED = MEM_KINDS.indexOf('pinned');
+const KIND_PAGEABLE = MEM_KINDS.indexOf('pageable');
+/** Process memory mirrored by HMM (`anon`, and plain `pageable` memory on an HMM kernel, §2.8 uvm_disable_hmm). */
+const isHmm = (kind: number) => kind === KIND_ANON || kind === KIND_PAGEABLE;
 
 /** Growable log of (time, a, value) triples: resident-bytes deltas and stall spans for the timeline. */
 export class TripleLog {
@@ -91,6 +94,20 @@ export class MemoryModel {
   /** per GPU: time the fault engine finishes the batch in service */
   readonly faultEngineFree: Float64Array;
   readonly residentLog = new TripleLog();
+  /** BAR bytes mapped per GPU (a = GPU index, v = delta), for timeline bar_mapped_bytes (issue 4 fills it) */
+  readonly barLog = new TripleLog();
+  /** Issue-4 figures (P2P/BAR, ODP, driver objects, hazards), copied into summary.json. */
+  readonly p2p = { peer_maps: 0, peer_unmaps: 0, fallbacks: 0, bounce_bytes: 0, revocations: 0, refused: 0 };
+  readonly odp = { invalidations: 0, nic_faults: 0, invalidation_ns: 0 };
+  readonly devobj = { cpu_faults: 0, pte_zaps: 0, moves: 0, move_bytes: 0 };
+  hazards = 0;
+  /** per GPU: ns the BAR aperture had no room for the next request (issue 4) */
+  readonly barFullNs: number[] = [];
+  /**
+   * Called before a run of pages that includes peer-/NIC-mapped pages migrates (issue 4: ODP
+   * invalidation, move_notify). Returns the time the migration may start (≥ t).
+   */
+  mappedMoveHook: ((model: MemoryModel, t: number, p: number, n: number, src: number, dst: number) => number) | null = null;
   readonly stallLog = new TripleLog();
   endNs = 0;
 
@@ -153,7 +170,7 @@ export class MemoryModel {
     this.agentEventId = Int32Array.from(this.agentNames, (n) => ev.id(n));
     this.ids = Object.fromEntries(
       ['fault', 'fault_batch', 'migrate', 'evict', 'remote', 'throttle', 'pin', 'populate', 'copy', 'duplicate',
-        'prefetch', 'user_prefetch', 'eviction', 'access_counter', 'cpu_fault', 'thrashing', 'coherent', 'zero_copy', 'accessed_by', 'peer']
+        'prefetch', 'user_prefetch', 'eviction', 'access_counter', 'cpu_fault', 'thrashing', 'coherent', 'zero_copy', 'accessed_by', 'peer', 'bar']
         .map((k) => [k, ev.id(k)]),
     );
     const self = this;
@@ -211,7 +228,7 @@ export class MemoryModel {
     if (memKind === KIND_DEVICE || memKind === KIND_DEVOBJ) {
       const g = this.agentKind[agent] === AGENT_GPU ? agent : peer >= 0 && this.agentKind[peer] === AGENT_GPU ? peer : this.gpuAgents[0] ?? -1;
       home = g >= 0 ? this.agentMem[g]! : 0;
-    } else if (memKind !== KIND_MANAGED && memKind !== KIND_ANON) {
+    } else if (memKind === KIND_PINNED) {
       home = this.agentKind[agent] === AGENT_CPU ? this.agentMem[agent]! : 0;
     }
     if (home >= 0) {
@@ -219,7 +236,8 @@ export class MemoryModel {
         const lo = b * PAGES_PER_BLOCK + s.blockFirst[b]!;
         const hi = b * PAGES_PER_BLOCK + s.blockOuter[b]!;
         s.loc.fill(home + 1, lo, hi);
-        if (memKind === KIND_PINNED) for (let p = lo; p < hi; p++) s.flags[p]! |= FLAG_PINNED;
+        // Page-locked host memory and device allocations never migrate (accesses from elsewhere are remote).
+        if (memKind === KIND_PINNED || memKind === KIND_DEVICE || memKind === KIND_DEVOBJ) for (let p = lo; p < hi; p++) s.flags[p]! |= FLAG_PINNED;
         s.held[b * s.memories + home]! += hi - lo;
         const g = this.memGpu[home]!;
         if (g >= 0) this.lru.pin(g, b);
@@ -275,7 +293,7 @@ export class MemoryModel {
     const me = this.agentMem[agent]!;
     const mine = me + 1;
     const bit = 1 << me;
-    const ats = this.memCoherent[me] === 1 && this.map.memKind[id] === KIND_ANON;
+    const ats = this.memCoherent[me] === 1 && isHmm(this.map.memKind[id]!);
     let remoteBytes = 0;
     let remoteSrc = -1;
     let lastBlock = -1;
@@ -318,8 +336,9 @@ export class MemoryModel {
         if (write && s.dup[p]!) this.breakDuplication(t, p, me);
         continue;
       }
-      if (l > 0 && this.memCoherent[l - 1]) {
+      if (l > 0 && (this.memCoherent[l - 1] || (s.flags[p]! & FLAG_PINNED))) {
         // Coherent device memory: loads/stores over the link, no fault (§1.11, §1.12 DEV_COHERENT).
+        // Pinned device memory (cudaMalloc, driver objects) is reached through the BAR (§3.4).
         if (remoteSrc !== l - 1 && remoteBytes > 0) { t = this.remoteAccess(agent, t, remoteSrc, remoteBytes, write, id); remoteBytes = 0; }
         remoteSrc = l - 1;
         remoteBytes += PAGE_SIZE;
@@ -370,8 +389,10 @@ export class MemoryModel {
     const a = this.topology.node(this.agentNames[agent]!);
     const n = this.memNode(m);
     const path = write ? this.path(a, n) : this.path(n, a);
-    const end = this.links.transfer(path, t, bytes, 0);
-    const cause = this.memCoherent[m] && !this.memIsSys[m] ? this.ids.coherent! : this.ids.zero_copy!;
+    const bar = this.agentKind[agent] === AGENT_CPU && !this.memIsSys[m] && !this.memCoherent[m];
+    const cap = bar ? (write ? this.platform.cost.bar_cpu_write : this.platform.cost.bar_cpu_read) : Infinity;
+    const end = this.links.transfer(path, t, bytes, 0, cap);
+    const cause = bar ? this.ids.bar! : this.memCoherent[m] && !this.memIsSys[m] ? this.ids.coherent! : this.ids.zero_copy!;
     this.events.emit(this.links.lastStart, end - this.links.lastStart, this.ids.remote!, this.agentEventId[agent]!,
       this.memEventId[m]!, this.agentMem[agent]! >= 0 ? this.memEventId[this.agentMem[agent]!]! : -1, Number.NaN, bytes, cause, this.map.obj[id]!);
     this.addStall(agent, t, end);
@@ -445,7 +466,7 @@ export class MemoryModel {
       const f = this.faulted;
       f.fill(0);
       const id = s.blockAlloc[b]!;
-      const hmm = this.map.memKind[id] === KIND_ANON;
+      const hmm = isHmm(this.map.memKind[id]!);
       let j = k;
       let anyMigrate = false;
       for (; j < n && ((pages[order[j]!]! / PAGES_PER_BLOCK) | 0) === b; j++) {
@@ -513,7 +534,7 @@ export class MemoryModel {
     if (hint === HINT_THROTTLE) { this.stats.throttles++; done += this.platform.policy.thrashing_nap; ev.emit(t, this.platform.policy.thrashing_nap, this.ids.throttle!, agentId, -1, -1, this.pageAddr(p), PAGE_SIZE, this.ids.thrashing!, this.objOfPage(p)); }
     const f = this.faulted;
     f.fill(0);
-    if (this.map.memKind[id] === KIND_ANON) {
+    if (isHmm(this.map.memKind[id]!)) {
       // HMM device-private: migrate_to_ram with the driver's granularity (§1.4), no prefetcher.
       const [lo, hi] = hmmCpuFaultRange(this.platform.policy.hmm_cpu_fault, p - base, first, outer);
       for (let i = lo; i < hi; i++) { const li = s.loc[base + i]! - 1; if (li >= 0 && !this.memIsSys[li] && !this.memCoherent[li]) f[i] = 1; }
@@ -587,6 +608,11 @@ export class MemoryModel {
   private move(t: number, agent: number, p: number, n: number, src: number, dst: number, cause: number): number {
     const s = this.state;
     const bytes = n * PAGE_SIZE;
+    if (this.mappedMoveHook) {
+      let mapped = 0;
+      for (let k = p; k < p + n; k++) mapped |= s.flags[k]!;
+      if (mapped & (FLAG_NIC_MAPPED | FLAG_PEER_MAPPED)) t = this.mappedMoveHook(this, t, p, n, src, dst);
+    }
     const path = this.path(this.memNode(src), this.memNode(dst));
     const end = this.links.transfer(path, t, bytes, this.platform.cost.transfer_fixed);
     const start = this.links.lastStart;

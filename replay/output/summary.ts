@@ -47,7 +47,12 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
   const stall: Record<string, number> = {};
   model.agentNames.forEach((a, i) => { stall[a] = model.stall[i]!; });
   const bar: RunSummary['bar'] = {};
-  for (const a of model.platform.agents) if (a.kind === 'gpu') bar[a.name] = { aperture_bytes: a.bar, peak_bytes: 0, p50_bytes: 0, p99_bytes: 0, full_ns: 0 };
+  model.platform.agents.filter((a) => a.kind === 'gpu').forEach((a, g) => {
+    // Peak and percentiles over the timeline intervals (time-weighted by interval); `full_ns` is issue 4's.
+    const v = Array.from(timeline.barMapped[g]!).sort((x, y) => x - y);
+    const pct = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))]! : 0);
+    bar[a.name] = { aperture_bytes: a.kind === 'gpu' ? a.bar : 0, peak_bytes: v.length ? v[v.length - 1]! : 0, p50_bytes: pct(0.5), p99_bytes: pct(0.99), full_ns: model.barFullNs[g] ?? 0 };
+  });
   const s = model.stats;
   return {
     schema: 'hetmem.summary/1',
@@ -62,10 +67,10 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
     stall_ns: sortKeys(stall),
     links: sortKeys(links),
     bar: sortKeys(bar),
-    p2p: { peer_maps: 0, peer_unmaps: 0, fallbacks: 0, bounce_bytes: 0, revocations: 0, refused: 0 },
-    odp: { invalidations: 0, nic_faults: 0, invalidation_ns: 0 },
-    devobj: { cpu_faults: 0, pte_zaps: 0, moves: 0, move_bytes: 0 },
-    hazards: 0,
+    p2p: { ...model.p2p },
+    odp: { ...model.odp },
+    devobj: { ...model.devobj },
+    hazards: model.hazards,
     unmapped_rows: s.unmappedRows,
   };
 }

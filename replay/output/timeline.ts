@@ -17,6 +17,8 @@ export interface Timeline {
   strings: string[];
   /** per link direction: the largest busy fraction of any interval */
   peakUtil: Float64Array;
+  /** per GPU: BAR bytes mapped at each interval end */
+  barMapped: Float64Array[];
 }
 
 export function autoInterval(endNs: number, maxIntervals = 1000): number {
@@ -49,6 +51,12 @@ export function buildTimeline(model: MemoryModel): Timeline {
   const rl = model.residentLog;
   for (let i = 0; i < rl.count; i++) resident[rl.a[i]!]![Math.min(nI - 1, Math.floor(rl.t[i]! / interval))]! += rl.v[i]!;
   for (const r of resident) for (let k = 1; k < nI; k++) r[k]! += r[k - 1]!;
+  // BAR bytes mapped per GPU at interval end (issue 4 logs the deltas)
+  const G = model.gpuAgents.length;
+  const barMapped = Array.from({ length: G }, () => new Float64Array(nI));
+  const bl = model.barLog;
+  for (let i = 0; i < bl.count; i++) barMapped[bl.a[i]!]![Math.min(nI - 1, Math.floor(bl.t[i]! / interval))]! += bl.v[i]!;
+  for (const r of barMapped) for (let k = 1; k < nI; k++) r[k]! += r[k - 1]!;
   // link bytes and busy time per direction
   const topo = model.topology;
   const D = 2 * topo.linkCount;
@@ -67,16 +75,18 @@ export function buildTimeline(model: MemoryModel): Timeline {
   const sl = model.stallLog;
   for (let i = 0; i < sl.count; i++) spread(stall[sl.a[i]!]!, interval, sl.t[i]!, sl.v[i]!, sl.v[i]!);
 
-  const perInterval = M + 2 * D + A;
+  const perInterval = M + 2 * D + A + G;
   const cap = nI * perInterval;
   const t: Timeline = {
-    interval, intervals: nI, strings, count: 0, peakUtil: new Float64Array(D),
+    interval, intervals: nI, strings, count: 0, peakUtil: new Float64Array(D), barMapped,
     ts: new Float64Array(cap), dur: new Float64Array(cap), metric: new Int32Array(cap), entity: new Int32Array(cap), value: new Float64Array(cap),
   };
   const mRes = sid(TIMELINE_METRICS.resident);
   const mBytes = sid(TIMELINE_METRICS.linkBytes);
   const mUtil = sid(TIMELINE_METRICS.linkUtil);
   const mStall = sid(TIMELINE_METRICS.stall);
+  const mBar = sid(TIMELINE_METRICS.barMapped);
+  const gpuIds = model.gpuAgents.map((a) => sid(model.agentNames[a]!));
   const memIds = model.memNames.map(sid);
   const dirIds = topo.dirName.map(sid);
   const agentIds = model.agentNames.map(sid);
@@ -94,6 +104,7 @@ export function buildTimeline(model: MemoryModel): Timeline {
       push(k, mUtil, dirIds[d]!, util);
     }
     for (let a = 0; a < A; a++) push(k, mStall, agentIds[a]!, stall[a]![k]!);
+    for (let g = 0; g < G; g++) push(k, mBar, gpuIds[g]!, barMapped[g]![k]!);
   }
   return t;
 }

@@ -103,6 +103,7 @@ describe('sweep', () => {
     await expect(sweep({ trace, platform: 'pa', vary: { fail: ['yes'] }, out: join(tmp, 'f2'), workers: 1, replayModule: FAKE }))
       .rejects.toThrow(UsageError);
     expect(existsSync(join(dir, 'fail=yes'))).toBe(false);
+    expect(existsSync(join(dir, 'sweep.json'))).toBe(false);
     // no temporaries left behind either
     const left = (readdirSync(dir, { recursive: true }) as string[]).map((f) => relative(dir, join(dir, f)));
     expect(left.filter((f) => f.includes('.tmp-'))).toEqual([]);

@@ -2,7 +2,8 @@
  * `sweep()`: replays one trace under every variant of a cartesian product, in worker threads, into
  * hive-style run directories below `out`:
  *
- *   out/sweep.json                                  what was asked (trace, platform, axes, variant ids)
+ *   out/sweep.json                                  what was asked (trace, platform, axes, variant ids),
+ *                                                   written when the (shard's) variants are complete
  *   out/platform=a100-pcie4/gpu0.bar=256MiB/…       one complete run directory per variant
  *
  * A variant directory appears only when its run is complete (replayed into a temporary sibling,
@@ -10,9 +11,9 @@
  * independent, deterministic replay, so the outputs are byte-identical whatever the worker count or
  * sharding.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BadInputError, UsageError } from '../../common/bad-input.ts';
 import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from '../../common/atomic-output.ts';
 import { startProgress } from '../../common/progress.ts';
@@ -84,21 +85,23 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     throw new BadInputError(options.trace, undefined, undefined, 'trace file not found');
   }
   const out = resolve(options.out);
-  writeManifest(out, {
+  const manifest: SweepManifest = {
     schema: 'hetmem.sweep/1',
     trace: options.trace,
     platform: options.platform ?? null,
     vary: axes,
     variants: variants.map((v) => v.id),
-  });
+  };
+  checkManifest(out, manifest);
 
+  const dirOf = (v: Variant): string => join(out, ...v.id.split('/'));
   const mine = variants.filter((v) => inShard(v, shard));
   const results: SweepVariantResult[] = mine.map((v) => ({
-    id: v.id, keys: v.keys, dir: join(out, ...v.id.split('/')), status: isComplete(join(out, ...v.id.split('/'))) ? 'skipped' : 'ran',
+    id: v.id, keys: v.keys, dir: dirOf(v), status: isComplete(dirOf(v)) ? 'skipped' : 'ran',
   }));
   const todo = mine.filter((_, i) => results[i]!.status === 'ran');
-  const temps = todo.map((v) => tempPathFor(join(out, ...v.id.split('/'))));
-  const tasks: VariantTask[] = todo.map((v: Variant, i) => ({
+  const temps = todo.map((v) => tempPathFor(dirOf(v)));
+  const tasks: VariantTask[] = todo.map((v, i) => ({
     replayModule: options.replayModule ?? DEFAULT_REPLAY_MODULE,
     trace: options.trace,
     platform: v.platform,
@@ -109,18 +112,22 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   let done = 0;
   try {
     await runInWorkers(tasks, workers, (i) => {
-      commitTemp(temps[i]!, join(out, ...todo[i]!.id.split('/')));
+      const final = dirOf(todo[i]!);
+      mkdirSync(dirname(final), { recursive: true });
+      commitTemp(temps[i]!, final);
       bar?.update(++done);
     });
   } finally {
     bar?.stop();
-    for (const t of temps) if (existsSync(t)) discardTemp(t);
+    for (const t of temps) discardTemp(t); // a no-op for the committed ones
   }
+  // written once this shard's variants are complete: a failed sweep leaves only complete runs
+  writeFileAtomic(join(out, SWEEP_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   return { out, total: variants.length, variants: results, ran: todo.length, skipped: mine.length - todo.length };
 }
 
-/** Writes sweep.json; an existing one must describe the same trace and base platform. */
-function writeManifest(out: string, manifest: SweepManifest): void {
+/** An existing sweep.json must describe the same trace and base platform. */
+function checkManifest(out: string, manifest: SweepManifest): void {
   const file = join(out, SWEEP_MANIFEST);
   if (existsSync(file)) {
     let old: Partial<SweepManifest>;
@@ -133,5 +140,4 @@ function writeManifest(out: string, manifest: SweepManifest): void {
       throw new UsageError(`${file}: this directory holds a sweep of ${old.trace} on ${old.platform ?? '(varied platforms)'}; choose another -o`);
     }
   }
-  writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n');
 }

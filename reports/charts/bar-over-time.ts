@@ -3,19 +3,28 @@ import { Plot, renderPlot } from '../plot.ts';
 import { chartData, distinct, legendFor, MULTIPLE_WIDTH, num, perRun, str, timeUnit, type Chart, type Row } from '../chart.ts';
 import { bytesUnit } from '../format.ts';
 
-export const SQL = `
-SELECT t.run, t.entity AS gpu, t.ts, t.dur, t.value::BIGINT AS mapped_bytes, b.aperture_bytes
-FROM timeline t LEFT JOIN bar b ON b.run = t.run AND b.gpu = t.entity
-WHERE t.metric = 'bar_mapped_bytes'
-ORDER BY t.run, gpu, t.ts`;
+const BINS = 100;
 
-/** Step-line points: each interval's value at its start, plus the end of the last interval. */
-export function stepPoints(rows: Row[], seriesKey: string): Row[] {
+/** At most 100 bins per run, each showing the most bytes mapped in any of its intervals (the peak is what meets the aperture). */
+export const SQL = `
+WITH m AS (
+  SELECT run, entity AS gpu, ts, dur, value FROM timeline WHERE metric = 'bar_mapped_bytes'
+), w AS (
+  SELECT run, greatest(1, ceil(max(ts + dur) / ${BINS}.0))::BIGINT AS width FROM m GROUP BY run
+)
+SELECT m.run, m.gpu, (m.ts // w.width) * w.width AS ts, w.width AS dur,
+       max(m.value)::BIGINT AS mapped_bytes, any_value(b.aperture_bytes) AS aperture_bytes
+FROM m JOIN w USING (run) LEFT JOIN bar b ON b.run = m.run AND b.gpu = m.gpu
+GROUP BY ALL
+ORDER BY m.run, m.gpu, ts`;
+
+/** Step-line points: each bin's value at its start, the last value held to `end` (ns). */
+export function stepPoints(rows: Row[], seriesKey: string, end: number): Row[] {
   const out: Row[] = [];
   for (const s of distinct(rows, (r) => str(r[seriesKey]))) {
     const mine = rows.filter((r) => str(r[seriesKey]) === s);
     const last = mine[mine.length - 1]!;
-    out.push(...mine, { ...last, ts: num(last.ts) + num(last.dur) });
+    out.push(...mine, { ...last, ts: Math.max(end, num(last.ts) + num(last.dur)) });
   }
   return out;
 }
@@ -23,7 +32,7 @@ export function stepPoints(rows: Row[], seriesKey: string): Row[] {
 export const barOverTime: Chart = {
   id: 'bar-over-time',
   title: 'BAR aperture: mapped bytes over time',
-  caption: 'Bytes of each GPU\'s BAR aperture mapped (peer mappings and CPU-visible VRAM) at the end of each interval; the dashed red line is the aperture. Reaching it means the exporter must fall back, refuse or revoke.',
+  caption: 'Bytes of each GPU\'s BAR aperture mapped (peer mappings and CPU-visible VRAM): the most at any interval end within each of 100 time bins; the dashed red line is the aperture. Reaching it means the exporter must fall back, refuse or revoke.',
   async build(ctx) {
     const { result, rows } = await chartData(ctx, SQL);
     const domain = distinct(rows, (r) => str(r.gpu));
@@ -41,7 +50,7 @@ export const barOverTime: Chart = {
         marks: [
           Plot.ruleY(apertures, { y: (a: { aperture: number }) => a.aperture / b.div, stroke: '#d62728', strokeDasharray: '6 3' }),
           Plot.text(apertures, { y: (a: { aperture: number }) => a.aperture / b.div, text: (a: { gpu: string }) => `${a.gpu} aperture`, frameAnchor: 'right', dy: -7, fill: '#d62728' }),
-          Plot.line(stepPoints(mine, 'gpu'), { x: (r: Row) => num(r.ts) / u.div, y: (r: Row) => num(r.mapped_bytes) / b.div, stroke: (r: Row) => str(r.gpu), curve: 'step-after' }),
+          Plot.line(stepPoints(mine, 'gpu', end), { x: (r: Row) => num(r.ts) / u.div, y: (r: Row) => num(r.mapped_bytes) / b.div, stroke: (r: Row) => str(r.gpu), curve: 'step-after' }),
           Plot.ruleY([0]),
         ],
       });

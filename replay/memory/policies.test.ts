@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { replay } from '../index.ts';
+import { query } from '../testing/events-query.ts';
+import { writeTrace, type Row } from '../testing/trace-builder.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hetmem-policies-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const BASE = 0x7f0000000000;
+const MB2 = 2 * 1024 * 1024;
+const K4 = 4096;
+
+async function run(name: string, rows: Row[], platform = 'a100-pcie4', set: Record<string, string> = {}) {
+  const trace = join(dir, `${name}.arrow`);
+  writeTrace(trace, rows);
+  const out = join(dir, name);
+  const summary = await replay({ trace, platform, set, out });
+  return { summary, events: `'${out}/events.parquet'` };
+}
+const allocAndInit = (bytes: number, mem = 'managed'): Row[] => [
+  { ts: 0, op: 'alloc', agent: 'cpu0', addr: BASE, bytes, obj: 'buf', mem },
+  { ts: 1, op: 'write', agent: 'cpu0', addr: BASE, bytes, obj: 'buf' },
+];
+
+describe('explicit prefetch and advice (REFERENCE.md §2.3)', () => {
+  it('prefetch rows migrate the range in 2 MiB pieces with cause user_prefetch; later GPU reads do not fault', async () => {
+    // 5 MiB = blocks of 2, 2 and 1 MiB → three migrate rows.
+    const bytes = 5 * 1024 * 1024;
+    const { summary, events } = await run('uprefetch', [
+      ...allocAndInit(bytes),
+      { ts: 10, op: 'prefetch', agent: 'cpu0', addr: BASE, bytes, obj: 'buf', peer: 'gpu0' },
+      { ts: 11, op: 'sync', agent: 'cpu0' },
+      { ts: 12, op: 'read', agent: 'gpu0', addr: BASE, bytes, obj: 'buf' },
+    ]);
+    const rows = await query(`SELECT addr - ${BASE} AS off, bytes, cause FROM ${events} WHERE kind = 'migrate' ORDER BY ts`);
+    expect(rows).toEqual([
+      { off: 0, bytes: MB2, cause: 'user_prefetch' }, { off: MB2, bytes: MB2, cause: 'user_prefetch' },
+      { off: 2 * MB2, bytes: MB2 / 2, cause: 'user_prefetch' },
+    ]);
+    expect(summary.faults.gpu).toBe(0);
+  });
+
+  it('accessed_by: the GPU maps system memory remotely instead of migrating (rule 7)', async () => {
+    // gpu0 reads the first 64 KiB four times: the first read faults on its 16 pages (one batch) and, the GPU
+    // being in accessed_by, gets remote mappings instead of migrations; reads 2-4 then go over PCIe.
+    const rows: Row[] = [...allocAndInit(MB2), { ts: 5, op: 'advise', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'buf', name: 'accessed_by:gpu0' }];
+    for (let k = 0; k < 4; k++) rows.push({ ts: 10 + k, op: 'read', agent: 'gpu0', addr: BASE, bytes: 64 * 1024, obj: 'buf' });
+    const { summary } = await run('accessed-by', rows);
+    expect(summary.migrations.total.count).toBe(0);
+    // First read: 16 faulted pages in one batch, mapped remotely; reads 2-4 stream 64 KiB each over PCIe.
+    expect(summary.faults).toMatchObject({ gpu: 16, gpu_batches: 1 });
+    expect(summary.remote.bytes).toBe(3 * 64 * 1024);
+  });
+});
+
+describe('access counters on a coherent ATS platform (gh200-c2c, REFERENCE.md §2.6)', () => {
+  it('remote accesses to system memory migrate the 2 MiB granule after 256 of them', async () => {
+    // anon memory on GH200: GPU reads go over C2C without faults (ATS). Each read row counts one access to
+    // the block; the 256th triggers a notification that migrates the whole block (cause access_counter).
+    // Rows 257..300 are then local.
+    const rows: Row[] = [...allocAndInit(MB2, 'anon')];
+    for (let k = 0; k < 300; k++) rows.push({ ts: 10 + k, op: 'read', agent: 'gpu0', addr: BASE + (k % 16) * K4, bytes: K4, obj: 'buf' });
+    const { summary } = await run('counters', rows, 'gh200-c2c');
+    expect(summary.faults.gpu).toBe(0);
+    expect(summary.migrations.by_direction_cause).toEqual({ 'sys0->gpu0:access_counter': { count: 1, bytes: MB2 } });
+    expect(summary.remote.bytes).toBe(256 * K4);
+  });
+});
+
+describe('thrashing (REFERENCE.md §2.7)', () => {
+  it('a page bouncing between CPU and GPU is throttled 10 times, then pinned and mapped remotely', async () => {
+    // GPU read and CPU write alternate on one page, 1 µs apart (all within the 500 µs lapse). Fault k of the
+    // page (1-based): the 1st has no earlier migration; the 2nd and 3rd are thrashing events 1 and 2; from the
+    // 4th on, events ≥ 3 mark it thrashing: faults 4..13 get THROTTLE (10 = pin threshold), fault 14 (a CPU
+    // write) gets PIN — the CPU cannot map device memory, so the page still comes back to sys0 — and fault 15
+    // (GPU read 8) finds the pin and maps sys0 remotely (one `pin`). GPU reads 9..40 are remote, CPU writes hit.
+    const rows: Row[] = [...allocAndInit(K4)];
+    for (let k = 0; k < 40; k++) {
+      rows.push({ ts: 1000 * (2 * k + 10), op: 'read', agent: 'gpu0', addr: BASE, bytes: K4, obj: 'buf' });
+      rows.push({ ts: 1000 * (2 * k + 11), op: 'write', agent: 'cpu0', addr: BASE, bytes: K4, obj: 'buf' });
+    }
+    const { summary } = await run('thrash', rows, 'a100-pcie4', { 'policy.prefetch': 'off' });
+    expect(summary.thrashing).toEqual({ throttles: 10, pins: 1 });
+    expect(summary.faults.gpu + summary.faults.cpu).toBe(15);
+    expect(summary.remote).toEqual({ count: 32, bytes: 32 * K4 });
+  });
+});
+
+describe('two GPUs (two-gpu-nvlink)', () => {
+  it('a GPU touching another GPU\'s pages migrates them over NVLink (rule 11)', async () => {
+    const { summary } = await run('peer', [
+      ...allocAndInit(MB2),
+      { ts: 10, op: 'prefetch', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'buf', peer: 'gpu0' },
+      { ts: 11, op: 'sync', agent: 'cpu0' },
+      { ts: 12, op: 'read', agent: 'gpu1', addr: BASE, bytes: MB2, obj: 'buf' },
+    ], 'two-gpu-nvlink');
+    expect(summary.migrations.by_direction['gpu0->gpu1']!.bytes).toBe(MB2);
+    expect(summary.links['gpu0-gpu1']!.down!.bytes).toBe(MB2);
+    expect(summary.links['cpu0-sw1']!.down!.bytes).toBe(0);
+  });
+});
