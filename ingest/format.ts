@@ -5,7 +5,7 @@
  */
 import type { TraceRow } from './trace/writer.ts';
 
-export const FORMAT_NAMES = ['csv', 'kineto', 'nsys', 'nvprof', 'uvm-log', 'ftrace', 'damo'] as const;
+export const FORMAT_NAMES = ['csv', 'kineto', 'rocprof', 'nsys', 'nvprof', 'uvm-log', 'ftrace', 'damo'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
 export interface RowSink {

@@ -6,6 +6,11 @@ import { BadInputError } from '../common/bad-input.ts';
 import { HOSTILE_OBJ, writeSampleRun, writeSampleSweep } from '../analysis/testing/sample-sweep.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { report } from './report.ts';
+import { writeTestRun } from '../analysis/testing/test-run.ts';
+import { openAnalysis, runSql } from '../analysis/query.ts';
+import { rowObjects } from '../analysis/duckdb.ts';
+import { SQL as LINK_UTIL_SQL } from './charts/link-utilisation.ts';
+import { SQL as BAR_SQL } from './charts/bar-over-time.ts';
 
 let tmp: string;
 let sweepDir: string;
@@ -96,5 +101,32 @@ describe('report of one run', () => {
     await expect(report(empty, { out })).rejects.toThrow(BadInputError);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(tmp, 'bad', 'x-data'))).toBe(false);
+  });
+});
+
+describe('timeline charts bin long runs', () => {
+  it('average link utilisation over ≤ 100 bins, keep the BAR peak, drop idle links', async () => {
+    // 200 intervals of 10 ns: the link alternates 0 % / 100 % busy, the BAR maps 0 / 64 KiB.
+    // Bin width = ceil(2000 / 100) = 20 ns = 2 intervals → util 0.5 and BAR max 64 KiB in every bin.
+    const timeline = Array.from({ length: 200 }, (_, i) => [
+      { ts: i * 10, dur: 10, metric: 'link_util', entity: 'l0:up', value: i % 2 },
+      { ts: i * 10, dur: 10, metric: 'link_util', entity: 'idle:up', value: 0 },
+      { ts: i * 10, dur: 10, metric: 'bar_mapped_bytes', entity: 'gpu0', value: (i % 2) * 65536 },
+    ]).flat();
+    const dir = join(tmp, 'binned');
+    await writeTestRun(dir, { events: [], timeline });
+    const db = await openAnalysis(dir);
+    try {
+      const util = rowObjects(await runSql(db, LINK_UTIL_SQL));
+      expect(util).toHaveLength(100);
+      expect(new Set(util.map((r) => r.link_dir))).toEqual(new Set(['l0:up']));
+      expect(util.every((r) => r.util === 0.5 && r.dur === 20)).toBe(true);
+      expect(util.map((r) => r.ts)).toEqual(Array.from({ length: 100 }, (_, k) => k * 20));
+      const bar = rowObjects(await runSql(db, BAR_SQL));
+      expect(bar).toHaveLength(100);
+      expect(bar.every((r) => r.mapped_bytes === 65536)).toBe(true);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -1,10 +1,13 @@
 /**
- * `nvprof --print-gpu-trace` text (CUDA ≤ 10 / nvprof 10.x output on stderr). The table is fixed
- * width: every column but `Name` is right-aligned to the end of its header label, `Name` is last and
- * left-aligned, so values are cut at the header's column ends (device names, `(1 1 1)` grid sizes
- * and `PC 0x…` cells contain spaces). Values carry units: Start/Duration in s/ms/us/ns, sizes in
- * B/KB/MB/GB (binary, as nvprof prints them; the text keeps only a few digits, so times are rounded
- * to the nearest ns and sizes to the nearest byte).
+ * `nvprof --print-gpu-trace` output (nvprof on stderr or --log-file), in both layouts:
+ * - the default fixed-width table: every column but `Name` is right-aligned to the end of its header
+ *   label, `Name` is last and left-aligned, so values are cut at the header's column ends (device
+ *   names, `(1 1 1)` grid sizes and `PC 0x…` cells contain spaces); values carry their units
+ *   (`278.96ms`, `4.0000KB`);
+ * - `--csv`: a quoted header row, then a row of units per column (`ms,us,,…,KB,B,…`), then plain
+ *   numbers; kernel names without the ` [corr]` suffix and a `Correlation_ID` column instead.
+ * Times are s/ms/us/ns, sizes B/KB/MB/GB (binary, as nvprof prints them); the text keeps only a few
+ * digits, so times are rounded to the nearest ns and sizes to the nearest byte.
  *
  * Rows (device `Tesla T4 (0)` → `gpu0`; a name without `(n)`, as nvprof truncates long names, gets
  * the next free index in order of appearance):
@@ -30,35 +33,55 @@ import { clearRow, emptyRow } from '../trace/writer.ts';
 import type { LineChunks } from './line-chunks.ts';
 
 const HEADER = /^\s*Start\s+Duration\s.*\sName\s*$/;
+const CSV_HEADER = /^"Start","Duration",/;
 const TIME_UNITS: Record<string, number> = { s: 1e9, ms: 1e6, us: 1e3, 'µs': 1e3, ns: 1 };
 const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 
 export function looksLikeNvprofText(lines: readonly string[]): boolean {
-  return lines.some((l) => /^==\d+== (NVPROF is profiling|Profiling result:|Profiling application:)/.test(l) || HEADER.test(l));
+  return lines.some((l) => /^==\d+== (NVPROF is profiling|Profiling result:|Profiling application:)/.test(l) || HEADER.test(l) || CSV_HEADER.test(l));
 }
 
 interface Column { name: string; end: number }
+
+/** The current table: its layout and columns (and, for CSV, the units row once read). */
+interface Table {
+  csv: boolean;
+  columns: Column[];
+  index: Map<string, number>;
+  units: string[] | undefined;
+}
 
 export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink: RowSink): Promise<{ devices: Map<string, number> }> {
   const um = new UnifiedMemoryRows(sink, ['cpu', 'gpu']);
   const row = emptyRow();
   const devices = new Map<string, number>();
-  let columns: Column[] | undefined;
+  let table: Table | undefined;
+  let cells: string[] = [];
+  let fixedLine = '';
   let lineNo = 0;
   const fail: (field: string, problem: string) => never = (field, problem) => { throw new BadInputError(file, lineNo, field, problem); };
 
-  const time = (field: string, text: string): number => {
-    const m = /^(\d+(?:\.\d+)?)(s|ms|us|µs|ns)$/.exec(text);
-    if (!m) fail(field, `is not a time with a unit like "1.2160us" (got "${text}")`);
-    return Math.round(Number(m[1]) * TIME_UNITS[m[2]!]!);
+  /** The cell under column `name` of the current row (undefined: no such column or row too short). */
+  const cell = (name: string): string | undefined => {
+    const i = table!.index.get(name);
+    if (i === undefined) return undefined;
+    if (table!.csv) return cells[i];
+    const from = i === 0 ? 0 : table!.columns[i - 1]!.end;
+    const to = i === table!.columns.length - 1 ? fixedLine.length : table!.columns[i]!.end;
+    return from >= fixedLine.length ? undefined : fixedLine.slice(from, to).trim();
   };
-  const size = (field: string, text: string): number => {
-    const m = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB)$/.exec(text);
-    if (!m) fail(field, `is not a size with a unit like "4.0000KB" (got "${text}")`);
-    const v = Math.round(Number(m[1]) * SIZE_UNITS[m[2]!]!);
+  /** A number with its unit inline (fixed width) or in the CSV units row. */
+  const measure = (field: string, text: string, units: Record<string, number>, example: string): number => {
+    const m = /^(\d+(?:\.\d+)?)([a-zµA-Z]*)$/.exec(text);
+    const unitName = m?.[2] || (table!.csv ? table!.units?.[table!.index.get(field) ?? -1] : undefined) || '';
+    const unit = units[unitName];
+    if (!m || unit === undefined) fail(field, `is not a number with a unit like "${example}" (got "${text}"${table!.csv ? `, unit "${unitName}"` : ''})`);
+    const v = Math.round(Number(m[1]) * unit);
     if (!Number.isSafeInteger(v)) fail(field, 'is out of range');
     return v;
   };
+  const time = (field: string, text: string): number => measure(field, text, TIME_UNITS, '1.2160us');
+  const size = (field: string, text: string): number => measure(field, text, SIZE_UNITS, '4.0000KB');
   const int = (field: string, text: string): number => {
     const v = parseInteger(text);
     return typeof v === 'string' ? fail(field, v) : v;
@@ -79,12 +102,16 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
   for await (const chunk of lines) {
     for (const line of chunk) {
       lineNo++;
-      if (HEADER.test(line)) { columns = headerColumns(line); continue; }
-      if (line.trim() === '') { columns = undefined; continue; }
-      if (/^==\d+==/.test(line)) continue;
-      if (!columns) { sink.unmapped('nvprof:other_line'); continue; }
-      const cell = cellsOf(line, columns);
-      if (!columns.some((c) => c.name === 'Device')) { sink.unmapped('nvprof:api_call'); continue; }
+      if (HEADER.test(line)) { table = tableOf(headerColumns(line), false); continue; }
+      if (CSV_HEADER.test(line)) { table = tableOf(splitCsv(line).map((name) => ({ name, end: 0 })), true); continue; }
+      if (line.trim() === '') { if (!table?.csv) table = undefined; continue; }
+      if (/^(==\d+==|========)/.test(line)) { if (table?.csv) table = undefined; continue; }
+      if (!table) { sink.unmapped('nvprof:other_line'); continue; }
+      if (table.csv) {
+        cells = splitCsv(line);
+        if (table.units === undefined) { table.units = cells; continue; }
+      } else fixedLine = line;
+      if (!table.index.has('Device')) { sink.unmapped('nvprof:api_call'); continue; }
       const name = cell('Name');
       const startText = cell('Start');
       if (startText === undefined || name === undefined || name === '') fail('Start', 'is missing (the row is shorter than the header)');
@@ -150,12 +177,13 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
       }
       if (name.startsWith('[')) { sink.unmapped(`nvprof:${name.slice(1, -1).replace(/^CUDA /, '').toLowerCase().replaceAll(' ', '_')}`); continue; }
       const k = /^(.*) \[(\d+)\]$/.exec(name);
+      const corrCell = cell('Correlation_ID');
       clearRow(row);
       row.ts = ts as Ns; row.dur = dur as Ns | null; row.op = 'kernel';
       row.agent = gpu('Device', cell('Device') ?? '');
       row.stream = optInt('Stream', cell('Stream'));
       row.name = k ? k[1]! : name;
-      row.corr = k ? int('Name', k[2]!) : null;
+      row.corr = k ? int('Name', k[2]!) : corrCell ? int('Correlation_ID', corrCell) : null;
       sink.append(row);
     }
   }
@@ -176,14 +204,36 @@ function headerColumns(header: string): Column[] {
   return cols;
 }
 
-/** A lookup of the trimmed cell under each column; `Name` (last) takes the rest of the line. */
-function cellsOf(line: string, columns: readonly Column[]): (name: string) => string | undefined {
-  return (name) => {
-    const i = columns.findIndex((c) => c.name === name);
-    if (i < 0) return undefined;
-    const from = i === 0 ? 0 : columns[i - 1]!.end;
-    const to = i === columns.length - 1 ? line.length : columns[i]!.end;
-    if (from >= line.length) return undefined;
-    return line.slice(from, to).trim();
-  };
+function tableOf(columns: Column[], csv: boolean): Table {
+  return { csv, columns, index: new Map(columns.map((c, i) => [c.name, i])), units: undefined };
+}
+
+/** One CSV line as nvprof writes it: fields optionally double-quoted, `""` inside quotes. */
+export function splitCsv(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) { field += line.slice(i); i = line.length; break; }
+        field += line.slice(i, q);
+        i = q + 1;
+        if (line[i] === '"') { field += '"'; i++; continue; }
+        break;
+      }
+      const comma = line.indexOf(',', i);
+      i = comma < 0 ? line.length : comma;
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      field = line.slice(i, end);
+      i = end;
+    }
+    out.push(field);
+    if (i >= line.length) return out;
+    i++; // the comma
+  }
 }

@@ -101,3 +101,19 @@ describe('two GPUs (two-gpu-nvlink)', () => {
     expect(summary.links['cpu0-sw1']!.down!.bytes).toBe(0);
   });
 });
+
+describe('device allocations (cudaMalloc) never migrate', () => {
+  it('a CPU read of device memory goes through the BAR at the platform\'s BAR read bandwidth (REFERENCE.md §3.4)', async () => {
+    const { summary, events } = await run('device-bar', [
+      { ts: 0, op: 'alloc', agent: 'gpu0', addr: BASE, bytes: MB2, obj: 'dev', mem: 'device' },
+      { ts: 1, op: 'read', agent: 'cpu0', addr: BASE, bytes: 64 * 1024, obj: 'dev' },
+    ]);
+    expect(summary.migrations.total.count).toBe(0);
+    expect(summary.faults.cpu).toBe(0);
+    // Path gpu0 → sw0 → cpu0: 2 × 500 ns latency; bandwidth min(26.5, bar_cpu_read 0.7) = 0.7 B/ns:
+    // 1000 + ⌈65536 / 0.7⌉ = 1000 + 93623 = 94623 ns, no fixed DMA cost (CPU loads).
+    const rows = await query(`SELECT kind, cause, src, bytes, dur FROM ${events} WHERE kind = 'remote'`);
+    expect(rows).toEqual([{ kind: 'remote', cause: 'bar', src: 'gpu0', bytes: 65536, dur: 94623 }]);
+    expect(summary.stall_ns.cpu0).toBe(94623);
+  });
+});
