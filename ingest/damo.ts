@@ -14,6 +14,8 @@
  *   silently).
  * Region ages, percentages and DAMOS filter sizes have no column: counted under `damon:age` when set.
  * The monitored memory gets implied `anon` allocations (implied-allocations.ts) so replay sees it.
+ * A record file is inflated and parsed whole (damo writes it in one piece, a few MB per minute of
+ * monitoring); report-raw text is streamed line by line.
  * Time: ns since the earliest snapshot start in the file (exact: the strings may exceed 2^53).
  */
 import { readFileSync, statSync } from 'node:fs';

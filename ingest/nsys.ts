@@ -20,7 +20,8 @@
  *   address; #0 = allocated before the capture).
  * - CUDA_UM_CPU_PAGE_FAULT_EVENTS / CUDA_UM_GPU_PAGE_FAULT_EVENTS → `obs_fault` (4 KiB at the
  *   faulting address) plus the derived access.
- * - TARGET_INFO_GPU / TARGET_INFO_NIC_INFO → META.devices; export metadata → META.sourceInfo.nsys.
+ * - TARGET_INFO_GPU (TARGET_INFO_CUDA_GPU in early-2021 exports) / TARGET_INFO_NIC_INFO → META.devices;
+ *   export metadata → META.sourceInfo.nsys.
  * - Every other event table with rows is counted as unmapped `table:<NAME>`.
  * Without memory usage events, the VA blocks the derived accesses touch get implied `managed`
  * allocations (implied-allocations.ts) so that replay sees them.

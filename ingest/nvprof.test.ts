@@ -9,11 +9,12 @@ import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
 import { nsysFormat } from './nsys.ts';
 import { nvprofFormat, readNvprofFile } from './nvprof.ts';
 import { textLineChunks } from './text/line-chunks.ts';
-import { parseNvprofGpuTrace } from './text/nvprof-gpu-trace.ts';
+import { parseNvprofGpuTrace, splitCsv } from './text/nvprof-gpu-trace.ts';
 import { META } from './trace/schema.ts';
 
 const COPY = new URL('../../shared/traces/uvm-eval/copy.nvprof', import.meta.url).pathname;
 const TEXT = new URL('../fixtures/ingest/nvprof-gpu-trace.txt', import.meta.url).pathname;
+const CSV = new URL('../fixtures/ingest/nvprof-gpu-trace.csv', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-nvprof-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const head = (p: string) => readFileSync(p).subarray(0, 4096);
@@ -127,10 +128,25 @@ describe('nvprof: --print-gpu-trace text (fixtures/ingest/nvprof-gpu-trace.txt)'
   it('reports a bad unit with file, line and field', async () => {
     const text = readFileSync(TEXT, 'utf8').replace('1.5040us', '1.5040xs');
     await expect(parseNvprofGpuTrace('t.txt', textLineChunks(text), new CollectingSink())).rejects.toThrow(BadInputError);
-    await expect(parseNvprofGpuTrace('t.txt', textLineChunks(text), new CollectingSink())).rejects.toThrow('t.txt:15: Duration: is not a time with a unit');
+    await expect(parseNvprofGpuTrace('t.txt', textLineChunks(text), new CollectingSink())).rejects.toThrow('t.txt:15: Duration: is not a number with a unit like "1.2160us" (got "1.5040xs")');
+  });
+
+  it('reads the --csv layout (units row) to the same rows, plus Correlation_ID on copies and memsets', async () => {
+    expect(nvprofFormat.sniff(CSV, head(CSV))).toBe(true);
+    const c = await read(CSV);
+    expect(c.rows.filter((r) => r.op === 'copy' || r.op === 'write').map((r) => r.corr)).toEqual([120, 140, 150]);
+    const withoutCopyCorr = c.rows.map((r) => ({ ...r, corr: r.op === 'copy' || r.op === 'write' ? null : r.corr }));
+    expect(withoutCopyCorr).toEqual(s.rows);
+    expect(c.unmappedCounts.get('nvprof:um:page_throttle')).toBe(1);
+    expect(c.unmappedCounts.get('nvprof:other_line')).toBe(4); // 3 fixture comments and the program's line; no footnotes
+  });
+
+  it('splits nvprof CSV lines with quotes and embedded commas', () => {
+    expect(splitCsv('1.5,,"a, b","say ""hi""",7')).toEqual(['1.5', '', 'a, b', 'say "hi"', '7']);
   });
 
   it('fuzz: mutations of the text fail only with BadInputError', async () => {
     await fuzzParser(readFileSync(TEXT, 'utf8'), (t) => parseNvprofGpuTrace('f', textLineChunks(t), new CollectingSink()));
+    await fuzzParser(readFileSync(CSV, 'utf8'), (t) => parseNvprofGpuTrace('f', textLineChunks(t), new CollectingSink()));
   });
 });

@@ -41,11 +41,15 @@ export async function runEngine(tracePath: string, platform: Platform, hooks: Op
   let rowBase = 0;
   const advice = new Map<string, { advice: string; target: number }>();
   try {
-    let k = 0;
-    for await (const b of reader.batches()) {
+    // Batch i+1 is requested before batch i is replayed, so the file read overlaps the replay.
+    const N = reader.numBatches;
+    let next = N > 0 ? reader.batch(0) : null;
+    for (let k = 0; k < N; k++) {
+      const b = await next!;
+      next = k + 1 < N ? reader.batch(k + 1) : null;
       replayBatch(model, b, tables(model, b), rowBase, tracePath, advice, hooks);
       rowBase += b.length;
-      progress.update(++k);
+      progress.update(k + 1);
     }
   } finally {
     progress.stop();

@@ -132,7 +132,8 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
             const kind = copyKindOf(memcpy[1]!.toUpperCase());
             if (!kind) fail('Name', `has an unknown copy direction "${memcpy[1]}"`);
             const device = gpu('Device', cell('Device') ?? '');
-            const bytes = size('Unified Memory', umText !== '' && umText !== '-' ? umText : cell('Size') ?? '');
+            const inUm = umText !== '' && umText !== '-';
+            const bytes = inUm ? size('Unified Memory', umText) : size('Size', cell('Size') ?? '');
             um.migration(span, kind.src === 'host' ? 'cpu0' : device, kind.dst === 'host' ? 'cpu0' : device, addr, bytes, null);
           } else if (what === 'GPU page faults') {
             const n = /^\d+$/.test(umText) ? Number(umText) : 1;
@@ -161,6 +162,7 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
         const dst = memKindOf((cell('DstMemType') ?? '').toUpperCase());
         row.mem = kind.src === 'host' ? src : kind.dst === 'host' ? dst : src;
         row.stream = optInt('Stream', cell('Stream'));
+        row.corr = corrOf();
         row.name = `Memcpy ${kind.label}`;
         sink.append(row);
         continue;
@@ -171,23 +173,29 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
         row.agent = gpu('Device', cell('Device') ?? '');
         row.bytes = size('Size', cell('Size') ?? '') as Bytes;
         row.stream = optInt('Stream', cell('Stream'));
+        row.corr = corrOf();
         row.name = 'Memset';
         sink.append(row);
         continue;
       }
       if (name.startsWith('[')) { sink.unmapped(`nvprof:${name.slice(1, -1).replace(/^CUDA /, '').toLowerCase().replaceAll(' ', '_')}`); continue; }
       const k = /^(.*) \[(\d+)\]$/.exec(name);
-      const corrCell = cell('Correlation_ID');
       clearRow(row);
       row.ts = ts as Ns; row.dur = dur as Ns | null; row.op = 'kernel';
       row.agent = gpu('Device', cell('Device') ?? '');
       row.stream = optInt('Stream', cell('Stream'));
       row.name = k ? k[1]! : name;
-      row.corr = k ? int('Name', k[2]!) : corrCell ? int('Correlation_ID', corrCell) : null;
+      row.corr = k ? int('Name', k[2]!) : corrOf();
       sink.append(row);
     }
   }
   return { devices };
+
+  /** The `Correlation_ID` column of the CSV layout (the fixed-width one has none). */
+  function corrOf(): number | null {
+    const c = cell('Correlation_ID');
+    return c === undefined || c === '' ? null : int('Correlation_ID', c);
+  }
 
   function optInt(field: string, text: string | undefined): number | null {
     if (text === undefined || text === '' || text === '-') return null;

@@ -29,7 +29,6 @@ export const AGENT_GPU = 1;
 export const AGENT_NIC = 2;
 export const AGENT_NVME = 3;
 
-const KIND_MANAGED = MEM_KINDS.indexOf('managed');
 const KIND_ANON = MEM_KINDS.indexOf('anon');
 const KIND_DEVICE = MEM_KINDS.indexOf('device');
 const KIND_DEVOBJ = MEM_KINDS.indexOf('devobj');
@@ -40,8 +39,12 @@ const isHmm = (kind: number) => kind === KIND_ANON || kind === KIND_PAGEABLE;
 
 /** Growable log of (time, a, value) triples: resident-bytes deltas and stall spans for the timeline. */
 export class TripleLog {
+  /** `merge`: entries at the same instant for the same `a` add up (resident deltas; not stall spans) */
+  constructor(private readonly merge = false) {}
   t = new Float64Array(1024); a = new Int32Array(1024); v = new Float64Array(1024); count = 0;
   push(t: number, a: number, v: number): void {
+    const last = this.count - 1;
+    if (this.merge && last >= 0 && this.t[last] === t && this.a[last] === a) { this.v[last]! += v; return; } // same instant: merge
     if (this.count === this.t.length) {
       const n = this.t.length * 2;
       const t2 = new Float64Array(n); t2.set(this.t); this.t = t2;
@@ -93,9 +96,9 @@ export class MemoryModel {
   readonly gpuAgents: number[] = [];
   /** per GPU: time the fault engine finishes the batch in service */
   readonly faultEngineFree: Float64Array;
-  readonly residentLog = new TripleLog();
+  readonly residentLog = new TripleLog(true);
   /** BAR bytes mapped per GPU (a = GPU index, v = delta), for timeline bar_mapped_bytes (issue 4 fills it) */
-  readonly barLog = new TripleLog();
+  readonly barLog = new TripleLog(true);
   /** Issue-4 figures (P2P/BAR, ODP, driver objects, hazards), copied into summary.json. */
   readonly p2p = { peer_maps: 0, peer_unmaps: 0, fallbacks: 0, bounce_bytes: 0, revocations: 0, refused: 0 };
   readonly odp = { invalidations: 0, nic_faults: 0, invalidation_ns: 0 };
