@@ -1,9 +1,11 @@
 /**
- * A streaming scanner for Chrome-trace JSON (`{"traceEvents": [ … ], "other": …}`) that never holds
- * the whole document: it walks the bytes with a small state machine (string/escape state and bracket
- * depth), cuts out each element of the top-level `traceEvents` array and JSON.parses only that
- * element. Other top-level values are small (device properties, distributed info, base time) and are
- * parsed whole. Line numbers are tracked for error messages (`file:line: field: problem`).
+ * A streaming scanner for large JSON documents (Chrome-trace `{"traceEvents": [ … ], "other": …}`,
+ * rocprofv3 `{"rocprofiler-sdk-tool": [{…, "buffer_records": {"kernel_dispatch": [ … ]}}]}`) that never
+ * holds the whole document: it walks the bytes with a small state machine (string/escape state and
+ * bracket depth). A plan says, for each value position (a path of keys and indices), whether to walk
+ * into the container (`descend`), to cut out each element of the array there and JSON.parse only that
+ * element (`stream`), or to parse the value whole (`value`: small things such as device properties).
+ * Line numbers are tracked for error messages (`file:line: field: problem`).
  *
  * Byte-level on purpose: every structural byte of JSON is ASCII, and UTF-8 never uses ASCII bytes
  * inside a multi-byte character, so cutting the byte stream at brackets is safe.
@@ -11,6 +13,28 @@
 import { BadInputError } from '../../common/bad-input.ts';
 import { replaceNonFiniteNumbers } from './non-finite.ts';
 
+/** Where a value sits: object keys and array indices from the document root. */
+export type JsonPath = readonly (string | number)[];
+
+/** What to do with the value at a path (see the module comment). */
+export type PathPlan = 'descend' | 'stream' | 'value';
+
+export interface JsonStreamHandlers {
+  /** Called for each value position inside a descended container (the root is always descended). */
+  plan(path: JsonPath): PathPlan;
+  /** A value planned `value` (or a scalar planned `descend`): parsed value, source text, line of its first byte. */
+  value(path: JsonPath, value: unknown, text: string, line: number): void;
+  /** One element of a streamed array at `path`: parsed value, source text, line, index in the array. */
+  element(path: JsonPath, value: unknown, text: string, line: number, index: number): void;
+  /**
+   * Optional fast path: sees a streamed element's raw bytes before it is decoded and parsed, and
+   * returns true when it has dealt with it (e.g. counted an element it does not map). Such an element
+   * is only checked for balanced brackets and strings, not parsed.
+   */
+  peek?(path: JsonPath, bytes: Buffer, start: number, end: number): boolean;
+}
+
+/** Chrome-trace handlers (TraceJsonScanner): the `traceEvents` array streamed, other top-level keys whole. */
 export interface TraceJsonHandlers {
   /** A top-level key other than `traceEvents`, with its value parsed and its source text. */
   topLevel(key: string, value: unknown, text: string, line: number): void;
@@ -31,6 +55,21 @@ const enum S {
 
 const enum K { Composite, String, Scalar }
 
+/** An open container the scanner walks through (descended) or streams. */
+interface Frame {
+  readonly object: boolean;
+  /** Array whose elements go to `element`. */
+  readonly stream: boolean;
+  readonly path: JsonPath;
+  /** Display name for messages: `a.b[0].c` ('' for the root). */
+  readonly name: string;
+  first: boolean;
+  /** Object frames: the current key. */
+  key: string;
+  /** Array frames: elements completed so far. */
+  count: number;
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
@@ -48,12 +87,16 @@ function countNewlinesInText(text: string, to: number): number {
 
 const describeByte = (c: number): string => (c >= 0x21 && c < 0x7f ? `"${String.fromCharCode(c)}"` : `byte 0x${c.toString(16).padStart(2, '0')}`);
 
-export class TraceJsonScanner {
+const childName = (parent: string, seg: string | number): string =>
+  typeof seg === 'number' ? `${parent}[${seg}]` : parent ? `${parent}.${seg}` : seg;
+
+export class JsonStreamScanner {
   private state = S.BeforeDoc;
-  private first = true;
-  private key = '';
-  private sawTraceEvents = false;
-  private index = 0;
+  private readonly stack: Frame[] = [];
+  /** The innermost open container (undefined before the root opens and after it closes). */
+  private frame: Frame | undefined;
+  private sawStream = false;
+  private elements = 0;
 
   // The value being captured.
   private kind = K.Scalar;
@@ -71,15 +114,15 @@ export class TraceJsonScanner {
   private nextNewline = -1;
   private bomBytes = 0;
 
-  constructor(private readonly file: string, private readonly handlers: TraceJsonHandlers) {}
+  constructor(private readonly file: string, private readonly handlers: JsonStreamHandlers) {}
 
-  /** Whether the document had a `traceEvents` array. */
-  get hadTraceEvents(): boolean { return this.sawTraceEvents; }
+  /** Whether the document had an array at a streamed path. */
+  get hadStream(): boolean { return this.sawStream; }
   /** Values that parsed only once bare inf/nan tokens were read as null (non-finite.ts). */
   repaired = 0;
 
-  /** Elements of `traceEvents` seen so far. */
-  get events(): number { return this.index; }
+  /** Streamed elements seen so far (all streamed arrays together). */
+  get events(): number { return this.elements; }
 
   push(buf: Buffer): void {
     const n = buf.length;
@@ -121,8 +164,10 @@ export class TraceJsonScanner {
   /** Call at the end of the input: a document that is not closed is truncated. */
   end(): void {
     if (this.state === S.Done) return;
-    const where = this.state === S.InElem || this.state === S.BeforeElem || this.state === S.AfterElem
-      ? `inside traceEvents (after ${this.index} complete element${this.index === 1 ? '' : 's'})`
+    let streamed: Frame | undefined;
+    for (let k = this.stack.length - 1; k >= 0 && !streamed; k--) if (this.stack[k]!.stream) streamed = this.stack[k];
+    const where = streamed
+      ? `inside ${streamed.name} (after ${streamed.count} complete element${streamed.count === 1 ? '' : 's'})`
       : this.state === S.BeforeDoc ? 'before any JSON value (empty file)' : 'before the closing "}" of the document';
     throw new BadInputError(this.file, this.line, undefined, `truncated JSON: the input ends ${where}`);
   }
@@ -138,49 +183,81 @@ export class TraceJsonScanner {
     throw new BadInputError(this.file, this.lineAt(buf, pos), undefined, problem);
   }
 
+  private openFrame(object: boolean, stream: boolean, path: JsonPath, name: string): void {
+    const f: Frame = { object, stream, path, name, first: true, key: '', count: 0 };
+    this.stack.push(f);
+    this.frame = f;
+    this.state = object ? S.BeforeKey : S.BeforeElem;
+    if (stream) this.sawStream = true;
+  }
+
+  private closeFrame(): void {
+    this.stack.pop();
+    const parent = this.stack[this.stack.length - 1];
+    this.frame = parent;
+    if (!parent) this.state = S.Done;
+    else this.afterChild(parent);
+  }
+
+  /** The state after a complete value inside `f`. */
+  private afterChild(f: Frame): void {
+    if (f.object) { this.state = S.AfterValue; return; }
+    f.count++;
+    this.state = S.AfterElem;
+  }
+
+  /** Starts the value at `path` (a child of the current, descended frame) whose first byte is c. */
+  private beginValue(buf: Buffer, i: number, c: number, path: JsonPath, name: string): number {
+    const plan = this.handlers.plan(path);
+    if (plan === 'stream') {
+      if (c !== 0x5b) throw new BadInputError(this.file, this.lineAt(buf, i), name, `is not an array (found ${describeByte(c)})`);
+      this.openFrame(false, true, path, name);
+      return i + 1;
+    }
+    if (plan === 'descend' && (c === 0x7b || c === 0x5b)) {
+      this.openFrame(c === 0x7b, false, path, name);
+      return i + 1;
+    }
+    return this.startCapture(buf, i, S.InValue);
+  }
+
   /** Handles one non-space byte outside any captured value; returns the next position. */
   private structural(buf: Buffer, i: number, c: number): number {
+    const f = this.frame!;
     switch (this.state) {
       case S.BeforeDoc:
         // A UTF-8 byte order mark (possibly split across chunks) may precede the document.
         if (this.bomBytes < 3 && c === UTF8_BOM[this.bomBytes]) { this.bomBytes++; return i + 1; }
         if (c !== 0x7b) this.fail(buf, i, `expected a JSON object ("{") at the start of the document, found ${describeByte(c)}`);
-        this.state = S.BeforeKey;
-        this.first = true;
+        this.openFrame(true, false, [], '');
         return i + 1;
       case S.BeforeKey:
-        if (c === 0x7d && this.first) { this.state = S.Done; return i + 1; }
-        if (c !== QUOTE) this.fail(buf, i, `expected a key string in the top-level object, found ${describeByte(c)}`);
+        if (c === 0x7d && f.first) { this.closeFrame(); return i + 1; }
+        if (c !== QUOTE) this.fail(buf, i, `expected a key string in ${f.name ? `the object ${f.name}` : 'the top-level object'}, found ${describeByte(c)}`);
         return this.startCapture(buf, i, S.InKey);
       case S.BeforeColon:
-        if (c !== 0x3a) this.fail(buf, i, `expected ":" after top-level key "${this.key}", found ${describeByte(c)}`);
+        if (c !== 0x3a) this.fail(buf, i, `expected ":" after ${f.name ? `key "${childName(f.name, f.key)}"` : `top-level key "${f.key}"`}, found ${describeByte(c)}`);
         this.state = S.BeforeValue;
         return i + 1;
       case S.BeforeValue:
-        if (this.key === 'traceEvents') {
-          if (c !== 0x5b) throw new BadInputError(this.file, this.lineAt(buf, i), 'traceEvents', `is not an array (found ${describeByte(c)})`);
-          this.sawTraceEvents = true;
-          this.state = S.BeforeElem;
-          this.first = true;
-          return i + 1;
-        }
-        return this.startCapture(buf, i, S.InValue);
+        return this.beginValue(buf, i, c, [...f.path, f.key], childName(f.name, f.key));
       case S.AfterValue:
-        if (c === 0x2c) { this.state = S.BeforeKey; this.first = false; return i + 1; }
-        if (c === 0x7d) { this.state = S.Done; return i + 1; }
-        return this.fail(buf, i, `expected "," or "}" after the top-level value of "${this.key}", found ${describeByte(c)}`);
+        if (c === 0x2c) { this.state = S.BeforeKey; f.first = false; return i + 1; }
+        if (c === 0x7d) { this.closeFrame(); return i + 1; }
+        return this.fail(buf, i, `expected "," or "}" after the ${f.name ? `value of "${childName(f.name, f.key)}"` : `top-level value of "${f.key}"`}, found ${describeByte(c)}`);
       case S.BeforeElem:
-        if (c === 0x5d && this.first) { this.state = S.AfterValue; return i + 1; }
-        if (c === 0x5d || c === 0x2c) this.fail(buf, i, `expected a traceEvents element, found ${describeByte(c)}`);
-        return this.startCapture(buf, i, S.InElem);
+        if (c === 0x5d && f.first) { this.closeFrame(); return i + 1; }
+        if (c === 0x5d || c === 0x2c) this.fail(buf, i, `expected a ${f.name} element, found ${describeByte(c)}`);
+        if (f.stream) return this.startCapture(buf, i, S.InElem);
+        return this.beginValue(buf, i, c, [...f.path, f.count], childName(f.name, f.count));
       case S.AfterElem:
-        if (c === 0x2c) { this.state = S.BeforeElem; this.first = false; return i + 1; }
-        if (c === 0x5d) { this.state = S.AfterValue; return i + 1; }
-        return this.fail(buf, i, `expected "," or "]" after traceEvents element ${this.index - 1}, found ${describeByte(c)}`);
+        if (c === 0x2c) { this.state = S.BeforeElem; f.first = false; return i + 1; }
+        if (c === 0x5d) { this.closeFrame(); return i + 1; }
+        return this.fail(buf, i, `expected "," or "]" after ${f.name} element ${f.count - 1}, found ${describeByte(c)}`);
       case S.Done:
         return this.fail(buf, i, `unexpected ${describeByte(c)} after the end of the JSON document`);
       default:
-        throw new Error(`TraceJsonScanner: unexpected state ${this.state}`);
+        throw new Error(`JsonStreamScanner: unexpected state ${this.state}`);
     }
   }
 
@@ -256,32 +333,35 @@ export class TraceJsonScanner {
   /** Handles the captured value in bytes[start, end). */
   private finishCapture(bytes: Buffer, start: number, end: number): void {
     this.pieces.length = 0;
-    if (this.state === S.InElem && this.handlers.peek?.(bytes, start, end)) {
-      this.index++;
-      this.state = S.AfterElem;
+    const f = this.frame!;
+    if (this.state === S.InElem && this.handlers.peek?.(f.path, bytes, start, end)) {
+      this.elements++;
+      this.afterChild(f);
       return;
     }
     const text = bytes.toString('utf8', start, end);
     switch (this.state) {
       case S.InKey:
-        this.key = this.parse(text, 'top-level key') as string;
+        f.key = this.parse(text, f.name ? `key in ${f.name}` : 'top-level key') as string;
         this.state = S.BeforeColon;
         return;
       case S.InValue: {
-        const value = this.parse(text, this.key);
-        this.state = S.AfterValue;
-        this.handlers.topLevel(this.key, value, text, this.startLine);
+        const seg = f.object ? f.key : f.count;
+        const value = this.parse(text, childName(f.name, seg));
+        this.afterChild(f);
+        this.handlers.value([...f.path, seg], value, text, this.startLine);
         return;
       }
       case S.InElem: {
-        const index = this.index++;
-        const value = this.parse(text, `traceEvents[${index}]`);
-        this.state = S.AfterElem;
-        this.handlers.event(value, text, this.startLine, index);
+        const index = f.count;
+        this.elements++;
+        const value = this.parse(text, childName(f.name, index));
+        this.afterChild(f);
+        this.handlers.element(f.path, value, text, this.startLine, index);
         return;
       }
       default:
-        throw new Error(`TraceJsonScanner: capture finished in state ${this.state}`);
+        throw new Error(`JsonStreamScanner: capture finished in state ${this.state}`);
     }
   }
 
@@ -305,4 +385,23 @@ export class TraceJsonScanner {
       throw new BadInputError(this.file, line, field, `is not valid JSON (${diagnosis})`);
     }
   }
+}
+
+/**
+ * Chrome-trace JSON: the top-level `traceEvents` array is streamed element by element; every other
+ * top-level value is small (device properties, distributed info, base time) and parsed whole.
+ */
+export class TraceJsonScanner extends JsonStreamScanner {
+  constructor(file: string, handlers: TraceJsonHandlers) {
+    const peek = handlers.peek;
+    super(file, {
+      plan: (path) => (path.length === 0 ? 'descend' : path.length === 1 && path[0] === 'traceEvents' ? 'stream' : 'value'),
+      value: (path, value, text, line) => handlers.topLevel(path[0] as string, value, text, line),
+      element: (_path, value, text, line, index) => handlers.event(value, text, line, index),
+      ...(peek ? { peek: (_path: JsonPath, bytes: Buffer, start: number, end: number) => peek(bytes, start, end) } : {}),
+    });
+  }
+
+  /** Whether the document had a `traceEvents` array. */
+  get hadTraceEvents(): boolean { return this.hadStream; }
 }
