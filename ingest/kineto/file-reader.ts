@@ -25,6 +25,7 @@ import { clearRow, emptyRow, type TraceRow } from '../trace/writer.ts';
 import { sourceChunks } from './byte-stream.ts';
 import { TraceJsonScanner } from './json-scanner.ts';
 import { parseMemcpyKind } from './memcpy-kind.ts';
+import { MEMCPY_API, runtimeCallOp } from './runtime-call.ts';
 import { durationNs, localNs } from './timestamp.ts';
 
 /** What one file contributed, for the merge step. */
@@ -59,10 +60,6 @@ const CATEGORY: Record<string, string> = {
   cuda_driver: 'cuda_driver', Driver: 'cuda_driver',
 };
 
-const LAUNCH = /Launch/;
-const MEMORY_API = /^(?:cuda|cu|hip)(?:Memcpy|Memset)/i;
-const MEMCPY_API = /Memcpy/i;
-const SYNC_API = /Synchronize/;
 const STREAM_TID = /^stream (\d+)/;
 
 /** c10::DeviceType values of `[memory]` events. */
@@ -289,10 +286,8 @@ export class KinetoFileReader {
     const name = this.name(e);
     const corr = this.optionalId(args, 'correlation');
     if (corr !== null && MEMCPY_API.test(name)) this.noteCopySize(args, corr);
-    let op: Op;
-    if (LAUNCH.test(name) || MEMORY_API.test(name)) op = 'submit';
-    else if (SYNC_API.test(name)) op = 'sync';
-    else { this.sink.unmapped(`${category}:${name}`); return; }
+    const op = runtimeCallOp(name);
+    if (op === null) { this.sink.unmapped(`${category}:${name}`); return; }
     const r = this.begin(e, op, true);
     r.agent = LOCAL_CPU;
     r.corr = corr;
