@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../ingest/ingest.ts';
 import { synth } from '../ingest/synth/index.ts';
 import { replay } from './index.ts';
-import { loadPlatform } from './platform-loader.ts';
+import { loadPlatform, presetNames } from './platform-loader.ts';
 import { RUN_FILES } from './run-output.ts';
 import { query } from './testing/events-query.ts';
 import { writeTrace, type Row } from './testing/trace-builder.ts';
@@ -152,5 +152,21 @@ describe('bad input', () => {
       `${trace}:row 2: agent: agent "gpu1" is not on platform a100-pcie4 (agents: cpu0, gpu0, nic0)`);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('bad-run'))).toEqual([]);
+  });
+});
+
+describe('every CSV fixture replays on every preset', () => {
+  it('ingests and replays without error, counting every row', async () => {
+    const fixtures = readdirSync(new URL('../fixtures/', import.meta.url)).filter((f) => f.endsWith('.csv')).sort();
+    expect(fixtures.length).toBeGreaterThan(0);
+    for (const f of fixtures) {
+      const trace = join(dir, `${f}.arrow`);
+      const { rows } = await ingest([fixture(f)], { output: trace });
+      for (const p of presetNames()) {
+        const s = await replay({ trace, platform: p, out: join(dir, `fx-${f}-${p}`) });
+        expect(s.trace.rows, `${f} on ${p}`).toBe(rows);
+        expect(s.end_ns, `${f} on ${p}`).toBeGreaterThan(0);
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../common/bad-input.ts';
-import { TraceJsonScanner } from './json-scanner.ts';
+import { JsonStreamScanner, TraceJsonScanner, type JsonPath } from './json-scanner.ts';
 
 interface Scanned { top: Record<string, unknown>; events: unknown[]; lines: number[] }
 
@@ -101,5 +101,50 @@ describe('TraceJsonScanner', () => {
     // The skipped element is not valid JSON (its brackets balance but do not match): peek took it unparsed.
     expect(seen).toEqual(['{"keep":1}']);
     expect(s.events).toBe(2);
+  });
+});
+
+describe('JsonStreamScanner: arrays streamed at nested paths', () => {
+  /** rocprofv3-like plan: descend into root[i].groups, stream each groups.<kind> array. */
+  const plan = (path: JsonPath): 'descend' | 'stream' | 'value' => {
+    if (path.length <= 2) return path.length === 0 || path[0] === 'root' ? 'descend' : 'value';
+    if (path.length === 3) return path[2] === 'groups' ? 'descend' : 'value';
+    return path.length === 4 && path[2] === 'groups' ? 'stream' : 'value';
+  };
+  function nestedScan(doc: Buffer, cuts: number[] = []): { values: [string, unknown][]; elements: [string, number, unknown, number][]; opened: string[] } {
+    const out = { values: [] as [string, unknown][], elements: [] as [string, number, unknown, number][], opened: [] as string[] };
+    const s = new JsonStreamScanner('doc.json', {
+      plan,
+      open: (path, object) => { out.opened.push(`${path.join('/')}:${object ? '{' : '['}`); },
+      value: (path, value) => { out.values.push([path.join('/'), value]); },
+      element: (path, value, _text, line, index) => { out.elements.push([path.join('/'), index, value, line]); },
+    });
+    let at = 0;
+    for (const c of [...cuts].sort((a, b) => a - b)) { s.push(doc.subarray(at, c)); at = c; }
+    s.push(doc.subarray(at));
+    s.end();
+    return out;
+  }
+
+  it('streams each nested array element, parses the rest whole, whatever the chunking', () => {
+    const doc = Buffer.from('{"root": [\n {"meta": {"a": "]}"},\n  "groups": {"k": [{"x": 1},\n {"x": "[{"}], "empty": [], "n": [2]}},\n {"groups": {"k": [3]}}\n], "tail": 1}');
+    const whole = nestedScan(doc);
+    expect(whole.values).toEqual([['root/0/meta', { a: ']}' }], ['tail', 1]]);
+    expect(whole.elements).toEqual([['root/0/groups/k', 0, { x: 1 }, 3], ['root/0/groups/k', 1, { x: '[{' }, 4], ['root/0/groups/n', 0, 2, 4], ['root/1/groups/k', 0, 3, 5]]);
+    expect(whole.opened).toEqual(['root:[', 'root/0:{', 'root/0/groups:{', 'root/1:{', 'root/1/groups:{']);
+    const everyByte = Array.from({ length: doc.length - 1 }, (_, i) => i + 1);
+    expect(nestedScan(doc, everyByte)).toEqual(whole);
+  });
+
+  it('names nested paths in its errors', () => {
+    const err = (doc: string): string => {
+      try { nestedScan(Buffer.from(doc)); } catch (e) { expect(e).toBeInstanceOf(BadInputError); return (e as Error).message; }
+      throw new Error('expected a BadInputError');
+    };
+    expect(err('{"root": [{"groups": {"k": {}}}]}')).toBe('doc.json:1: root[0].groups.k: is not an array (found "{")');
+    expect(err('{"root": [{"groups": {"k": [1 2]}}]}')).toBe('doc.json:1: expected "," or "]" after root[0].groups.k element 0, found "2"');
+    expect(err('{"root": [{"groups": {"k": [1,\n')).toBe('doc.json:2: truncated JSON: the input ends inside root[0].groups.k (after 1 complete element)');
+    expect(err('{"root": [{"groups": {"k": [{"a": tru}]}}]}')).toMatch(/^doc\.json:1: root\[0\]\.groups\.k\[0\]: is not valid JSON/);
+    expect(err('{"root": [{"meta" 1}]}')).toBe('doc.json:1: expected ":" after key "root[0].meta", found "1"');
   });
 });

@@ -22,6 +22,8 @@ export type PathPlan = 'descend' | 'stream' | 'value';
 export interface JsonStreamHandlers {
   /** Called for each value position inside a descended container (the root is always descended). */
   plan(path: JsonPath): PathPlan;
+  /** Optional: a container planned `descend` opens (`object`: `{`, else `[`); may reject its kind. */
+  open?(path: JsonPath, object: boolean, line: number): void;
   /** A value planned `value` (or a scalar planned `descend`): parsed value, source text, line of its first byte. */
   value(path: JsonPath, value: unknown, text: string, line: number): void;
   /** One element of a streamed array at `path`: parsed value, source text, line, index in the array. */
@@ -215,6 +217,7 @@ export class JsonStreamScanner {
       return i + 1;
     }
     if (plan === 'descend' && (c === 0x7b || c === 0x5b)) {
+      this.handlers.open?.(path, c === 0x7b, this.lineAt(buf, i));
       this.openFrame(c === 0x7b, false, path, name);
       return i + 1;
     }

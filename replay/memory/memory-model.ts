@@ -81,6 +81,9 @@ export class MemoryModel {
   /** system memory that evictions from this memory go to (nearest by path) */
   readonly memHome: Int8Array;
   readonly memEventId: Int32Array;
+  /** topology node index of each memory / agent */
+  readonly memNodeIndex: Int32Array;
+  readonly agentNode: Int32Array;
   // agents
   readonly agentNames: string[] = [];
   readonly agentKind: Uint8Array;
@@ -119,7 +122,7 @@ export class MemoryModel {
   private readonly resident = new Uint8Array(PAGES_PER_BLOCK);
   private readonly prefetch = new Uint8Array(PAGES_PER_BLOCK);
   private readonly thrash = new Uint8Array(PAGES_PER_BLOCK);
-  private readonly decision = new Int8Array(PAGES_PER_BLOCK);
+  private readonly dupScratch = new Uint8Array(PAGES_PER_BLOCK);
   private readonly ids: Record<string, number>;
   private readonly resIn: ResidencyInputs;
 
@@ -170,6 +173,8 @@ export class MemoryModel {
     this.nodePaths = new Array<Path | null>(N * N).fill(null);
     const ev = this.events;
     this.memEventId = Int32Array.from(this.memNames, (n) => ev.id(n));
+    this.memNodeIndex = Int32Array.from(this.memNames, (n) => topology.node(n));
+    this.agentNode = Int32Array.from(this.agentNames, (n) => topology.node(n));
     this.agentEventId = Int32Array.from(this.agentNames, (n) => ev.id(n));
     this.ids = Object.fromEntries(
       ['fault', 'fault_batch', 'migrate', 'evict', 'remote', 'throttle', 'pin', 'populate', 'copy', 'duplicate',
@@ -196,7 +201,7 @@ export class MemoryModel {
     return p;
   }
 
-  private memNode(m: number): number { return this.topology.node(this.memNames[m]!); }
+  private memNode(m: number): number { return this.memNodeIndex[m]!; }
 
   /** Can the processor whose local memory is `from` reach memory `m` without migrating it? */
   canAccess(from: number, m: number): boolean {
@@ -282,10 +287,29 @@ export class MemoryModel {
     const end = Math.min(addr + Math.max(bytes, 1), map.end[id]!);
     const p0 = map.densePage(id, addr);
     const p1 = map.densePage(id, end - 1);
+    // Bytes of the access in its first and last page (remote and DMA traffic count exact bytes).
+    this.headBytes = p0 === p1 ? end - addr : PAGE_SIZE - (addr % PAGE_SIZE);
+    this.tailBytes = p0 === p1 ? end - addr : end - (end - 1 - ((end - 1) % PAGE_SIZE));
+    this.rowP0 = p0;
+    this.rowP1 = p1;
+    this.rowAddr = addr;
     const kind = this.agentKind[agent]!;
     if (kind === AGENT_GPU) this.gpuAccess(agent, ts, id, p0, p1, write);
     else if (kind === AGENT_CPU) this.cpuAccess(agent, ts, id, p0, p1, write);
     else this.deviceAccess(agent, ts + this.delay[agent]!, id, p0, p1, write);
+  }
+
+  private headBytes = 0;
+  private tailBytes = 0;
+  private rowP0 = 0;
+  private rowP1 = 0;
+  private rowAddr = 0;
+  /** first byte of the remote / DMA run being accumulated */
+  private runAddr = 0;
+  private byteAddr(p: number): number { return p === this.rowP0 ? this.rowAddr : this.pageAddr(p); }
+  /** Bytes of the current access row that fall in page `p`. */
+  private pageBytes(p: number): number {
+    return p === this.rowP0 ? this.headBytes : p === this.rowP1 ? this.tailBytes : PAGE_SIZE;
   }
 
   private gpuAccess(agent: number, ts: number, id: number, p0: number, p1: number, write: boolean): void {
@@ -310,7 +334,8 @@ export class MemoryModel {
         // Mapped remotely (accessed_by, pin, zero-copy, ATS on a coherent platform): no fault.
         if (remoteSrc !== l - 1 && remoteBytes > 0) { t = this.remoteAccess(agent, t, remoteSrc, remoteBytes, write, id); remoteBytes = 0; }
         remoteSrc = l - 1;
-        remoteBytes += PAGE_SIZE;
+        if (remoteBytes === 0) this.runAddr = this.byteAddr(p);
+        remoteBytes += this.pageBytes(p);
         const b = (p / PAGES_PER_BLOCK) | 0;
         if (b !== lastBlock) { lastBlock = b; this.noteAccessCounter(agent, t, b); }
         continue;
@@ -344,7 +369,8 @@ export class MemoryModel {
         // Pinned device memory (cudaMalloc, driver objects) is reached through the BAR (§3.4).
         if (remoteSrc !== l - 1 && remoteBytes > 0) { t = this.remoteAccess(agent, t, remoteSrc, remoteBytes, write, id); remoteBytes = 0; }
         remoteSrc = l - 1;
-        remoteBytes += PAGE_SIZE;
+        if (remoteBytes === 0) this.runAddr = this.byteAddr(p);
+        remoteBytes += this.pageBytes(p);
         continue;
       }
       if (remoteBytes > 0) { t = this.remoteAccess(agent, t, remoteSrc, remoteBytes, write, id); remoteBytes = 0; }
@@ -370,34 +396,37 @@ export class MemoryModel {
       if (l < 0) { l = this.memHome[0]!; this.populate(t, p, l); }
       if (l !== src && bytes > 0) { this.dma(agent, t, src, bytes, write, id); bytes = 0; }
       src = l;
-      bytes += PAGE_SIZE;
+      if (bytes === 0) this.runAddr = this.byteAddr(p);
+      bytes += this.pageBytes(p);
     }
     if (bytes > 0) this.dma(agent, t, src, bytes, write, id);
   }
 
   private dma(agent: number, t: number, m: number, bytes: number, write: boolean, id: number): void {
-    const a = this.topology.node(this.agentNames[agent]!);
-    const n = this.memNode(m);
+    const a = this.agentNode[agent]!;
+    const n = this.memNodeIndex[m]!;
     const path = write ? this.path(a, n) : this.path(n, a);
     const end = this.links.transfer(path, t, bytes, 0);
     const ev = this.events;
     ev.emit(this.links.lastStart, end - this.links.lastStart, this.ids.remote!, this.agentEventId[agent]!,
-      write ? -1 : this.memEventId[m]!, write ? this.memEventId[m]! : -1, Number.NaN, bytes, this.ids.peer!, this.map.obj[id]!);
+      write ? -1 : this.memEventId[m]!, write ? this.memEventId[m]! : -1, this.runAddr, bytes, this.ids.peer!, this.map.obj[id]!);
     this.pendingUntil[agent] = Math.max(this.pendingUntil[agent]!, end);
     this.noteEnd(end);
   }
 
   /** A stalling remote access (zero-copy, coherent link): latency + bytes / bandwidth on the path. */
   private remoteAccess(agent: number, t: number, m: number, bytes: number, write: boolean, id: number): number {
-    const a = this.topology.node(this.agentNames[agent]!);
-    const n = this.memNode(m);
+    const a = this.agentNode[agent]!;
+    const n = this.memNodeIndex[m]!;
     const path = write ? this.path(a, n) : this.path(n, a);
     const bar = this.agentKind[agent] === AGENT_CPU && !this.memIsSys[m] && !this.memCoherent[m];
     const cap = bar ? (write ? this.platform.cost.bar_cpu_write : this.platform.cost.bar_cpu_read) : Infinity;
     const end = this.links.transfer(path, t, bytes, 0, cap);
     const cause = bar ? this.ids.bar! : this.memCoherent[m] && !this.memIsSys[m] ? this.ids.coherent! : this.ids.zero_copy!;
+    // src → dst is the direction the data moves: memory → agent for reads, agent → memory for writes.
+    const local = this.agentMem[agent]! >= 0 ? this.memEventId[this.agentMem[agent]!]! : -1;
     this.events.emit(this.links.lastStart, end - this.links.lastStart, this.ids.remote!, this.agentEventId[agent]!,
-      this.memEventId[m]!, this.agentMem[agent]! >= 0 ? this.memEventId[this.agentMem[agent]!]! : -1, Number.NaN, bytes, cause, this.map.obj[id]!);
+      write ? local : this.memEventId[m]!, write ? this.memEventId[m]! : local, this.runAddr, bytes, cause, this.map.obj[id]!);
     this.addStall(agent, t, end);
     return end;
   }
@@ -444,7 +473,8 @@ export class MemoryModel {
     const pages = batch.pages.subarray(0, n);
     // Sort by address (dense page order = VA order within allocations), §2.2 step 3; writes follow.
     const order = Int32Array.from({ length: n }, (_, i) => i).sort((x, y) => pages[x]! - pages[y]!);
-    const start = Math.max(t0, this.faultEngineFree[g]!);
+    let start = Math.max(t0, this.faultEngineFree[g]!);
+    for (let k = 0; k < n; k++) { const r = s.readyAt[pages[k]!]!; if (r > start) start = r; } // causality (page-state.ts)
     let t = start + cost.gpu_fault_batch + n * cost.gpu_fault_per_page;
     let done = t;
     let migrated = 0;
@@ -468,10 +498,14 @@ export class MemoryModel {
       const base = b * PAGES_PER_BLOCK;
       const f = this.faulted;
       f.fill(0);
+      const dupMask = this.dupScratch;
+      dupMask.fill(0);
+      let anyDup = false;
       const id = s.blockAlloc[b]!;
       const hmm = isHmm(this.map.memKind[id]!);
       let j = k;
       let anyMigrate = false;
+      let firstTouchAtPreferred = false;
       for (; j < n && ((pages[order[j]!]! / PAGES_PER_BLOCK) | 0) === b; j++) {
         const p = pages[order[j]!]!;
         const l = s.loc[p]! - 1;
@@ -484,19 +518,23 @@ export class MemoryModel {
         r.thrashPin = hint === HINT_PIN; r.peerRemote = l >= 0 && this.memGpu[l]! >= 0 && this.platform.policy.gpu_peer_fault === 'remote';
         const d = selectResidency(s, p, r);
         if (d === RES_REMOTE) { s.remote[p]! |= 1 << me; continue; }
-        if (d === RES_DUPLICATE) { done = Math.max(done, this.duplicate(t, agent, p, me)); continue; }
+        if (d === RES_DUPLICATE) { dupMask[p - base] = 1; anyDup = true; continue; }
         if (d !== me) { done = Math.max(done, this.migratePage(t, agent, p, d, this.ids.fault!)); continue; }
         f[p - base] = 1;
         anyMigrate = true;
+        if (l < 0 && s.preferred[p] === me) firstTouchAtPreferred = true;
       }
+      if (anyDup) done = Math.max(done, this.duplicateMasked(t, agent, b, dupMask, me));
       if (anyMigrate) {
         const r = this.resident;
         for (let i = 0; i < PAGES_PER_BLOCK; i++) r[i] = s.loc[base + i] === me + 1 ? 1 : 0;
         const th = this.thrash;
         for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t0 ? 1 : 0;
         this.prefetcher.compute(r, f, th, s.blockFirst[b]!, s.blockOuter[b]!, this.prefetch);
-        const e1 = this.migrateMasked(t, agent, b, f, me, this.ids.fault!);
         const pf = this.prefetch;
+        // "On first touch at the preferred location, the whole block is prefetched" (§2.4).
+        if (firstTouchAtPreferred && this.prefetcher.enabled) for (let i = s.blockFirst[b]!; i < s.blockOuter[b]!; i++) pf[i] = f[i] || r[i] ? 0 : 1;
+        const e1 = this.migrateMasked(t, agent, b, f, me, this.ids.fault!);
         for (let i = 0; i < PAGES_PER_BLOCK; i++) if (pf[i] && (s.flags[base + i]! & FLAG_PINNED || s.pinUntil[base + i]! > t0)) pf[i] = 0;
         const e2 = this.migrateMasked(t, agent, b, pf, me, this.ids.prefetch!);
         done = Math.max(done, e1, e2);
@@ -527,6 +565,8 @@ export class MemoryModel {
     const outer = s.blockOuter[b]!;
     const cost = this.platform.cost;
     this.stats.cpuFaults++;
+    const t0 = t;
+    if (s.readyAt[p]! > t) t = s.readyAt[p]!; // causality: wait for the page's last change (page-state.ts)
     const ev = this.events;
     const agentId = this.agentEventId[agent]!;
     const l = s.loc[p]! - 1;
@@ -546,7 +586,12 @@ export class MemoryModel {
       const r = this.resIn;
       r.faulter = me; r.faulterIsCpu = true; r.faulterIsNic = false; r.hmm = false; r.write = write; r.thrashPin = hint === HINT_PIN; r.peerRemote = false;
       const d = selectResidency(s, p, r);
-      if (d === RES_DUPLICATE) done = Math.max(done, this.duplicate(ts, agent, p, me));
+      if (d === RES_DUPLICATE) {
+        const m = this.dupScratch;
+        m.fill(0);
+        m[p - base] = 1;
+        done = Math.max(done, this.duplicateMasked(ts, agent, b, m, me));
+      }
       else if (d >= 0 && d !== me) done = Math.max(done, this.migratePage(ts, agent, p, d, this.ids.cpu_fault!));
       else {
         // RES_REMOTE cannot serve a CPU touch of device-private memory: the page must come back.
@@ -568,7 +613,7 @@ export class MemoryModel {
       }
     }
     this.migratedAcc = 0;
-    this.addStall(agent, t, done);
+    this.addStall(agent, t0, done);
     return done;
   }
 
@@ -631,6 +676,7 @@ export class MemoryModel {
       s.remote[k] = 0;
       s.loc[k] = dst + 1;
       s.lastMigrate[k] = t;
+      s.readyAt[k] = end;
     }
     s.held[b * M + src]! -= n;
     s.held[b * M + dst]! += n;
@@ -660,24 +706,35 @@ export class MemoryModel {
     this.residentLog.push(t, dst, PAGE_SIZE);
   }
 
-  /** Read duplication (§2.3 rule 2): copy the page to `dst`, the owner keeps it. */
-  private duplicate(t: number, agent: number, p: number, dst: number): number {
+  /**
+   * Read duplication (§2.3 rule 2): copy the masked pages of block `b` to `dst`; owners keep theirs.
+   * One transfer and one `duplicate` row per contiguous run with the same owner.
+   */
+  private duplicateMasked(t: number, agent: number, b: number, mask: Uint8Array, dst: number): number {
     const s = this.state;
-    const b = (p / PAGES_PER_BLOCK) | 0;
-    const src = s.loc[p]! - 1;
+    const base = b * PAGES_PER_BLOCK;
     const g = this.memGpu[dst]!;
     let done = t;
     if (g >= 0 && !this.lru.has(g, b)) done = this.makeRoom(t, g, b);
-    const path = this.path(this.memNode(src), this.memNode(dst));
-    const end = this.links.transfer(path, t, PAGE_SIZE, this.platform.cost.transfer_fixed);
-    this.events.emit(this.links.lastStart, end - this.links.lastStart, this.ids.duplicate!, this.agentEventId[agent]!, this.memEventId[src]!,
-      this.memEventId[dst]!, this.pageAddr(p), PAGE_SIZE, this.ids.fault!, this.objOfPage(p));
-    s.dup[p]! |= 1 << dst;
-    s.held[b * s.memories + dst]!++;
-    this.residentLog.push(end, dst, PAGE_SIZE);
+    for (let i = s.blockFirst[b]!; i < s.blockOuter[b]!;) {
+      if (!mask[i]) { i++; continue; }
+      const src = s.loc[base + i]! - 1;
+      let j = i + 1;
+      while (j < s.blockOuter[b]! && mask[j] && s.loc[base + j]! - 1 === src) j++;
+      const bytes = (j - i) * PAGE_SIZE;
+      const path = this.path(this.memNode(src), this.memNode(dst));
+      const end = this.links.transfer(path, t, bytes, this.platform.cost.transfer_fixed);
+      this.events.emit(this.links.lastStart, end - this.links.lastStart, this.ids.duplicate!, this.agentEventId[agent]!, this.memEventId[src]!,
+        this.memEventId[dst]!, this.pageAddr(base + i), bytes, this.ids.fault!, this.objOfPage(base + i));
+      for (let k = base + i; k < base + j; k++) { s.dup[k]! |= 1 << dst; if (end > s.readyAt[k]!) s.readyAt[k] = end; }
+      s.held[b * s.memories + dst]! += j - i;
+      this.residentLog.push(end, dst, bytes);
+      this.noteEnd(end);
+      done = Math.max(done, end);
+      i = j;
+    }
     if (g >= 0) this.lru.touch(g, b);
-    this.noteEnd(end);
-    return Math.max(done, end);
+    return done;
   }
 
   /** A write breaks read duplication (§2.7 `break_read_duplication_in_region`): drop the other copies. */
@@ -686,6 +743,7 @@ export class MemoryModel {
     const b = (p / PAGES_PER_BLOCK) | 0;
     const M = s.memories;
     const owner = s.loc[p]! - 1;
+    if (t > s.readyAt[p]!) s.readyAt[p] = t;
     if (owner !== writer) {
       // The writer holds a copy: it becomes the owner; the old owner's copy is dropped.
       s.held[b * M + owner]!--; this.residentLog.push(t, owner, -PAGE_SIZE);

@@ -9,6 +9,8 @@
  *   flags      FLAG_* bits below (valid, CPU PTE, pinned, peer/NIC mapped, read-mostly, thrash-pin)
  *   preferred  preferred location (memory index, -1 none); accessedBy: bit per memory index
  *   thrashing  last fault-migration time, consecutive events, throttles, pin-until (§2.7)
+ *   readyAt    modeled time of the page's last state change (a migration's end): a later fault on the
+ *              page by any agent is serviced no earlier (causality across agents' clocks)
  *
  * Up to 8 memories (bits in a Uint8Array), which covers every preset.
  */
@@ -37,6 +39,7 @@ export class PageState {
   thrashEvents = new Uint8Array(0);
   throttles = new Uint8Array(0);
   pinUntil = new Float64Array(0);
+  readyAt = new Float64Array(0);
   /** id of the fault batch a page was last queued in (coalescing, §2.2 step 2) */
   batchMark = new Int32Array(0);
   // per block
@@ -63,7 +66,7 @@ export class PageState {
     this.loc = g(this.loc, P); this.dup = g(this.dup, P); this.remote = g(this.remote, P); this.flags = g(this.flags, P);
     this.preferred = g(this.preferred, P, -1); this.accessedBy = g(this.accessedBy, P);
     this.lastMigrate = g(this.lastMigrate, P, -Infinity); this.thrashEvents = g(this.thrashEvents, P);
-    this.throttles = g(this.throttles, P); this.pinUntil = g(this.pinUntil, P); this.batchMark = g(this.batchMark, P, -1);
+    this.throttles = g(this.throttles, P); this.pinUntil = g(this.pinUntil, P); this.readyAt = g(this.readyAt, P); this.batchMark = g(this.batchMark, P, -1);
     this.blockAlloc = g(this.blockAlloc, cap, -1); this.blockFirst = g(this.blockFirst, cap); this.blockOuter = g(this.blockOuter, cap);
     this.held = g(this.held, cap * this.memories);
     this.blocks = cap;

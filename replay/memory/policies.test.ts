@@ -117,3 +117,63 @@ describe('device allocations (cudaMalloc) never migrate', () => {
     expect(summary.stall_ns.cpu0).toBe(94623);
   });
 });
+
+describe('first touch at the preferred location (REFERENCE.md §2.4)', () => {
+  it('the whole block is populated on the GPU at the first fault', async () => {
+    // Unpopulated managed 2 MiB with preferred:gpu0. The GPU reads page 0, then page 100. With the rule the first
+    // fault populates all 512 pages on gpu0 (zero-fill, no transfer), so page 100 does not fault; without it the
+    // first fault would cover only big page [0,16) and page 100 would fault again.
+    const rows: Row[] = [
+      { ts: 0, op: 'alloc', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'buf', mem: 'managed' },
+      { ts: 1, op: 'advise', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'buf', name: 'preferred:gpu0' },
+      { ts: 2, op: 'read', agent: 'gpu0', addr: BASE, bytes: K4, obj: 'buf' },
+      { ts: 3, op: 'read', agent: 'gpu0', addr: BASE + 100 * K4, bytes: K4, obj: 'buf' },
+    ];
+    const { summary } = await run('first-touch-pref', rows);
+    expect(summary.faults).toMatchObject({ gpu: 1, gpu_batches: 1 });
+    expect(summary.migrations.total.count).toBe(0);
+    const out = join(dir, 'first-touch-pref');
+    const res = await query(`SELECT max(value) AS v FROM '${out}/timeline.parquet' WHERE metric = 'resident_bytes' AND entity = 'gpu0'`);
+    expect(res[0]!.v).toBe(MB2);
+    // Without the advice: two faults (big page [0,16), then [96,112)).
+    const { summary: plain } = await run('first-touch-plain', rows.filter((r) => r.op !== 'advise'));
+    expect(plain.faults).toMatchObject({ gpu: 2, gpu_batches: 2 });
+  });
+});
+
+describe('remote traffic counts exact bytes', () => {
+  it('a 100-byte CPU read straddling two pages of device memory is one 100-byte remote event at its address', async () => {
+    const { summary, events } = await run('device-straddle', [
+      { ts: 0, op: 'alloc', agent: 'gpu0', addr: BASE, bytes: MB2, obj: 'dev', mem: 'device' },
+      { ts: 1, op: 'read', agent: 'cpu0', addr: BASE + 4050, bytes: 100, obj: 'dev' },
+      { ts: 2, op: 'write', agent: 'cpu0', addr: BASE + 8192, bytes: 8, obj: 'dev' },
+    ]);
+    expect(summary.remote).toEqual({ count: 2, bytes: 108 });
+    // reads move data gpu0 → sys0 (the CPU's memory side), writes sys0 → gpu0
+    const rows = await query(`SELECT addr - ${BASE} AS off, bytes, src, dst FROM ${events} WHERE kind = 'remote' ORDER BY ts`);
+    expect(rows).toEqual([{ off: 4050, bytes: 100, src: 'gpu0', dst: 'sys0' }, { off: 8192, bytes: 8, src: 'sys0', dst: 'gpu0' }]);
+  });
+});
+
+describe('read duplication (read_mostly, REFERENCE.md §2.3 rule 2, §2.7)', () => {
+  it('GPU reads copy the pages and the CPU keeps reading locally; a GPU write breaks duplication', async () => {
+    // 64 KiB (16 pages) written by the CPU, advised read_mostly. The GPU read faults on 16 pages (one batch);
+    // rule 2 duplicates them: one 64 KiB `duplicate` copy, sys0 stays the owner, so the CPU read hits.
+    // The GPU then writes page 0: the write breaks duplication and gpu0 (holding a copy) becomes the sole owner,
+    // so the CPU's next read of page 0 faults; the range is still read_mostly, so rule 2 duplicates that one page
+    // back (4 KiB gpu0 → sys0) instead of migrating it. No page ever migrates.
+    const KB64 = 64 * 1024;
+    const { summary, events } = await run('read-mostly', [
+      ...allocAndInit(KB64),
+      { ts: 5, op: 'advise', agent: 'cpu0', addr: BASE, bytes: KB64, obj: 'buf', name: 'read_mostly' },
+      { ts: 10, op: 'read', agent: 'gpu0', addr: BASE, bytes: KB64, obj: 'buf' },
+      { ts: 11, op: 'read', agent: 'cpu0', addr: BASE, bytes: KB64, obj: 'buf' },
+      { ts: 12, op: 'write', agent: 'gpu0', addr: BASE, bytes: K4, obj: 'buf' },
+      { ts: 13, op: 'read', agent: 'cpu0', addr: BASE, bytes: K4, obj: 'buf' },
+    ]);
+    const dups = await query(`SELECT src, dst, bytes FROM ${events} WHERE kind = 'duplicate' ORDER BY ts`);
+    expect(dups).toEqual([{ src: 'sys0', dst: 'gpu0', bytes: KB64 }, { src: 'gpu0', dst: 'sys0', bytes: K4 }]);
+    expect(summary.faults).toMatchObject({ gpu: 16, gpu_batches: 1, cpu: 1 });
+    expect(summary.migrations.total.count).toBe(0);
+  });
+});
