@@ -1,8 +1,10 @@
 /**
- * End to end through `ingest([file], { format: 'auto' })` for every real trace of the nsys, nvprof,
- * uvm-log, ftrace and damo formats: sniffing must pick the right format, and the written trace must
- * hold exactly the rows the reader produces (counted with a collecting sink), sorted by ts.
+ * End to end through `ingest([file], { format: 'auto' })` for EVERY real trace in ../shared/traces
+ * (issue 6, Done when): sniffing must pick the right format, and the written trace must hold exactly
+ * the rows the reader produces (counted with a collecting sink), sorted by ts. A trace file added to
+ * ../shared/traces without a case here fails the coverage test.
  */
+import { readdirSync } from 'node:fs';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +29,28 @@ const CASES: [string, FormatName][] = [
   ['damo/damon.data', 'damo'],
   ['damo/damon.data.snapshot.active', 'damo'],
   ['damo/report-raw', 'damo'],
+  ['tracelens/rocprof/908_results.json.gz', 'rocprof'],
+  ['tracelens/b200/eager_trace.json.gz', 'kineto'],
+  ['kineto-legacy/worker0.1623143089861.pt.trace.json.gz', 'kineto'],
+  ['kineto-hta/amd_trace/mi250_minitoy_train_ROCm6_2_kineto.json.gz', 'kineto'],
+  ['kineto-hta/triton_example/triton_example.json.gz', 'kineto'],
+  ['kineto-hta/trace_filter/sampled_rank-0.json.gz', 'kineto'],
+  ['kineto-hta/trace_filter/sampled_rank-1.json.gz', 'kineto'],
+  ['kineto-hta/negative_queue_length_values_check/rank0.json.gz', 'kineto'],
+  ['kineto-hta/df_index_resolver/df_index_resolver.json.gz', 'kineto'],
 ];
+
+/** Documentation and licence files that travel with the traces; everything else is a trace. */
+const NOT_TRACES = /(^|\/)(README(\.md|\.MD)?|LICENSE|license)$/;
+
+it('covers every trace file in ../shared/traces', () => {
+  const files = (readdirSync(traces, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath ?? (d as unknown as { path: string }).path, d.name).slice(traces.length))
+    .filter((f) => !NOT_TRACES.test(f))
+    .sort();
+  expect(files).toEqual(CASES.map(([rel]) => rel).sort());
+});
 
 describe('ingest --format auto on the real traces of the profiler formats', () => {
   for (const [rel, format] of CASES) {
