@@ -14,10 +14,17 @@ import {
 
 const TWO32 = 4294967296;
 
+/** Float64 buffers recycled from batch to batch when the reader is opened with `reuseBuffers`. */
+type NumPool = Map<string, Float64Array>;
+
 export class TraceBatch {
   private readonly nums = new Map<string, Float64Array>();
   private readonly codeViews = new Map<string, Int32Array>();
-  constructor(readonly batch: RecordBatch, private readonly dictCache: Map<string, { data: unknown; strings: string[] }>) {}
+  constructor(
+    readonly batch: RecordBatch,
+    private readonly dictCache: Map<string, { data: unknown; strings: string[] }>,
+    private readonly pool?: NumPool,
+  ) {}
 
   get length(): number { return this.batch.numRows; }
 
@@ -27,7 +34,7 @@ export class TraceBatch {
     if (v) return v;
     const data = this.column(c);
     const n = data.length;
-    v = new Float64Array(n);
+    v = this.floats(c, n);
     const vals = data.values as BigInt64Array | Int32Array;
     if (vals instanceof BigInt64Array) {
       const h = new Int32Array(vals.buffer, vals.byteOffset, n * 2);
@@ -42,6 +49,13 @@ export class TraceBatch {
     }
     this.nums.set(c, v);
     return v;
+  }
+
+  private floats(c: string, n: number): Float64Array {
+    if (!this.pool) return new Float64Array(n);
+    let buf = this.pool.get(c);
+    if (!buf || buf.length < n) { buf = new Float64Array(n); this.pool.set(c, buf); }
+    return buf.subarray(0, n);
   }
 
   /** Dictionary codes of a string column; -1 where null. Zero-copy when the column has no nulls. */
@@ -81,11 +95,22 @@ export class TraceBatch {
   }
 }
 
+export interface TraceReaderOptions {
+  /**
+   * Recycle the Float64Arrays of `num()` from batch to batch (no allocation per batch). The arrays of a
+   * batch are then valid only until the next batch is read: for streaming consumers like the engine.
+   */
+  reuseBuffers?: boolean;
+}
+
 export class TraceReader {
   private readonly dictCache = new Map<string, { data: unknown; strings: string[] }>();
-  private constructor(readonly path: string, private readonly reader: AsyncRecordBatchFileReader) {}
+  private readonly pool: NumPool | undefined;
+  private constructor(readonly path: string, private readonly reader: AsyncRecordBatchFileReader, options: TraceReaderOptions) {
+    this.pool = options.reuseBuffers ? new Map() : undefined;
+  }
 
-  static async open(path: string): Promise<TraceReader> {
+  static async open(path: string, options: TraceReaderOptions = {}): Promise<TraceReader> {
     let handle;
     try {
       handle = await open(path, 'r');
@@ -101,7 +126,7 @@ export class TraceReader {
       await handle.close();
       throw new BadInputError(path, undefined, undefined, `is not an Arrow IPC trace file (${(e as Error).message})`);
     }
-    const t = new TraceReader(path, reader);
+    const t = new TraceReader(path, reader, options);
     const id = reader.schema.metadata.get(META.schema);
     if (id !== TRACE_SCHEMA_ID) {
       await t.close();
@@ -123,7 +148,7 @@ export class TraceReader {
   async batch(i: number): Promise<TraceBatch> {
     const b = await this.reader.readRecordBatch(i);
     if (!b) throw new Error(`${this.path}: no record batch ${i}`);
-    return new TraceBatch(b, this.dictCache);
+    return new TraceBatch(b, this.dictCache, this.pool);
   }
 
   /** Yields every batch in order. */

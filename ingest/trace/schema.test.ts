@@ -62,6 +62,30 @@ describe('hetmem.trace/1 round trip', () => {
     expect(await readAllRows(path)).toEqual(rows);
   });
 
+  it('reuseBuffers recycles the num() arrays and still reads every batch exactly', async () => {
+    const path = join(dir, 'reuse.arrow');
+    const rows = sampleRows();
+    const w = new TraceWriter(path, { batchRows: 5 });
+    const r = emptyRow();
+    for (const p of rows) w.append(toTraceRow(p, r));
+    w.close();
+    const t = await TraceReader.open(path, { reuseBuffers: true });
+    const ts: number[] = [];
+    const bytes: (number | null)[] = [];
+    const buffers = new Set<ArrayBuffer>();
+    for await (const b of t.batches()) {
+      const tsCol = b.num('ts');
+      const bytesCol = b.num('bytes');
+      buffers.add(tsCol.buffer as ArrayBuffer);
+      for (let i = 0; i < b.length; i++) { ts.push(tsCol[i]!); bytes.push(Number.isNaN(bytesCol[i]!) ? null : bytesCol[i]!); }
+    }
+    await t.close();
+    expect(ts).toEqual(rows.map((x) => x.ts));
+    expect(bytes).toEqual(rows.map((x) => x.bytes));
+    // 5 batches, one ts buffer: the first batch (5 rows) is the largest, so it is never reallocated.
+    expect(buffers.size).toBe(1);
+  });
+
   it('writes an empty trace that still has the schema', async () => {
     const path = join(dir, 'empty.arrow');
     new TraceWriter(path).close();
