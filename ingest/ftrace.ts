@@ -15,7 +15,6 @@
  * Process memory the accesses touch gets implied `anon` allocations (implied-allocations.ts).
  * Time: ns since the first event.
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import { DamonRegionRows } from './damo.ts';
@@ -23,7 +22,7 @@ import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
-import { headLines, readLineChunks, type LineChunks } from './text/line-chunks.ts';
+import { headLines, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
 import { PAGE_SIZE, parseInteger } from './trace/units.ts';
 
 /** `… [cpu] (flags) secs.frac: (system:)event: fields`; the task part before `[cpu]` is free text. */
@@ -41,11 +40,7 @@ export const ftraceFormat: IngestFormat = {
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
     await withImpliedAllocations(sink, 'anon', async (s, final) => {
-      let done = 0;
-      for (const file of files) {
-        await parseFtrace(file, readLineChunks(file, final ? (n) => ctx.progress(done + n) : undefined), s);
-        done += statSync(file).size;
-      }
+      await parseTextFiles(files, final ? (n) => ctx.progress(n) : undefined, (file, lines) => parseFtrace(file, lines, s));
     });
   },
 };

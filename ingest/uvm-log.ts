@@ -20,14 +20,13 @@
  * Time: the kernel log clock (µs, the only clock every line has) since the first timestamped line, in
  * ns. The GPU's own fault timestamp (ns, a different clock, beyond 2^53) is not used.
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
-import { headLines, readLineChunks, type LineChunks } from './text/line-chunks.ts';
+import { headLines, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
 import { PAGE_SIZE, parseInteger, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
 import type { FaultAccess } from './sqlite/cuda-vocabulary.ts';
@@ -53,11 +52,7 @@ export const uvmLogFormat: IngestFormat = {
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
     await withImpliedAllocations(sink, 'managed', async (s, final) => {
-      let done = 0;
-      for (const file of files) {
-        await parseUvmLog(file, readLineChunks(file, final ? (n) => ctx.progress(done + n) : undefined), s);
-        done += statSync(file).size;
-      }
+      await parseTextFiles(files, final ? (n) => ctx.progress(n) : undefined, (file, lines) => parseUvmLog(file, lines, s));
     });
   },
 };

@@ -3,7 +3,7 @@
  * the text readers hold one 64 KiB chunk at a time whatever the file size. Chunks of lines instead of
  * single lines keep the per-line cost to a loop iteration rather than an awaited promise.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
 /** What every text parser consumes: lines in order, grouped in chunks (an array of arrays in tests). */
@@ -44,4 +44,20 @@ function stripCr(s: string): string {
 export function headLines(head: Uint8Array, max = 20): string[] {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 8192));
   return text.split('\n').slice(0, max).map(stripCr);
+}
+
+/**
+ * Reads line-oriented text files one after the other through `parse`, reporting progress in bytes over
+ * all of them (only on the final pass of a two-pass reader, so the bar moves once).
+ */
+export async function parseTextFiles(
+  files: readonly string[],
+  progress: ((bytesRead: number) => void) | undefined,
+  parse: (file: string, lines: LineChunks) => Promise<void>,
+): Promise<void> {
+  let done = 0;
+  for (const file of files) {
+    await parse(file, readLineChunks(file, progress ? (n) => progress(done + n) : undefined));
+    done += statSync(file).size;
+  }
 }
