@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CollectingSink } from '../fixtures/ingest/collecting-sink.ts';
 import { BadInputError } from '../common/bad-input.ts';
-import type { RowSink } from './format.ts';
 import { ingest, readHead } from './ingest.ts';
 import { kinetoFormat, readKineto } from './kineto.ts';
 import { readAllRows } from './trace/reader.ts';
@@ -17,16 +17,6 @@ const SMALL = new URL('../fixtures/kineto/small.json', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'hetmem-kineto-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
-
-/** A RowSink that keeps copies of every row (small traces only). */
-class CollectingSink implements RowSink {
-  readonly rows: TraceRow[] = [];
-  readonly metadata = new Map<string, string>();
-  readonly unmappedCounts: Record<string, number> = {};
-  append(row: TraceRow): void { this.rows.push({ ...row }); }
-  unmapped(kind: string, count = 1): void { this.unmappedCounts[kind] = (this.unmappedCounts[kind] ?? 0) + count; }
-  get unmappedTotal(): number { return Object.values(this.unmappedCounts).reduce((a, b) => a + b, 0); }
-}
 
 async function read(files: string[]): Promise<CollectingSink> {
   const sink = new CollectingSink();
@@ -80,7 +70,7 @@ describe('kineto: the hand-written fixture, row by row', () => {
     expect(rows.length).toBe(expected.length);
     expected.forEach((e, i) => expect(rows[i], `row ${i}`).toMatchObject(e));
     // 23 events: 15 rows, 8 unmapped; the NCCL kernel is a row *and* counts its collective info.
-    expect(sink.unmappedCounts).toEqual({
+    expect(sink.unmappedObject).toEqual({
       metadata: 1, python_function: 1, cpu_op: 1, ac2g: 2, gpu_user_annotation: 1, 'ph:i': 1,
       'cuda_runtime:cudaEventQuery': 1, 'kernel:collective info': 1,
     });
@@ -128,7 +118,7 @@ describe('kineto: variants', () => {
     ]);
     const sink = await read([file]);
     // The legacy allocator events have no Addr: counted, not guessed.
-    expect(sink.unmappedCounts).toEqual({ '[memory]:no Addr': 1, Operator: 1 });
+    expect(sink.unmappedObject).toEqual({ '[memory]:no Addr': 1, Operator: 1 });
   });
 
   it('old Kineto\'s bare "inf" bandwidth of a zero-duration copy (kineto#105) does not lose the copy', async () => {
@@ -156,7 +146,7 @@ describe('kineto: variants', () => {
     expect(copies.map((c) => [c.agent, c.peer, c.bytes, c.mem])).toEqual([
       ['cpu0', 'gpu2', 2560, null], ['gpu2', 'cpu0', 256, null], ['gpu2', 'gpu2', 77, 'device'], ['cpu0', 'gpu2', null, null],
     ]);
-    expect(sink.unmappedCounts['gpu_memcpy:bytes unknown']).toBe(1);
+    expect(sink.unmappedCounts.get('gpu_memcpy:bytes unknown')).toBe(1);
   });
 
   it('several ranks: one time origin (baseTimeNanoseconds vs epoch µs), agents numbered by rank', async () => {
@@ -350,7 +340,7 @@ describe('kineto: real traces in ../shared/traces', () => {
       const { events, rank, ...rest } = expected;
       expect(actualOf(sink)).toEqual(rest);
       // Every event is a row or counted as unmapped (collective info is counted on top of its kernel row).
-      expect(sink.rows.length + sink.unmappedTotal - (sink.unmappedCounts['kernel:collective info'] ?? 0)).toBe(events);
+      expect(sink.rows.length + sink.unmappedTotal - (sink.unmappedCounts.get('kernel:collective info') ?? 0)).toBe(events);
       const info = JSON.parse(sink.metadata.get(META.sourceInfo)!) as { files: { rank?: number; events: number }[] };
       expect(info.files[0]!.rank ?? null).toBe(rank);
       expect(info.files[0]!.events).toBe(events);
@@ -361,7 +351,7 @@ describe('kineto: real traces in ../shared/traces', () => {
   it('the quirks are there: legacy allocator events without Addr, ROCm copy sizes from hipMemcpyWithStream', async () => {
     const legacy = await read([join(TRACES, 'kineto-legacy/worker0.1623143089861.pt.trace.json.gz')]);
     const json = JSON.parse(gunzipSync(readFileSync(join(TRACES, 'kineto-legacy/worker0.1623143089861.pt.trace.json.gz'))).toString('utf8')) as { traceEvents: Record<string, any>[] };
-    expect(legacy.unmappedCounts['[memory]:no Addr']).toBe(json.traceEvents.filter((e) => e.name === '[memory]').length);
+    expect(legacy.unmappedCounts.get('[memory]:no Addr')).toBe(json.traceEvents.filter((e) => e.name === '[memory]').length);
     expect(new Set(legacy.rows.filter((r) => r.op === 'kernel').map((r) => r.stream))).toEqual(new Set([7]));
     const amd = await read([join(TRACES, 'kineto-hta/amd_trace/mi250_minitoy_train_ROCm6_2_kineto.json.gz')]);
     const copies = amd.rows.filter((r) => r.op === 'copy');
