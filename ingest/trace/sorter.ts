@@ -12,6 +12,7 @@
 import { tempPathFor, discardTemp } from '../../common/atomic-output.ts';
 import type { RowSink } from '../format.ts';
 import { TraceReader, type TraceBatch } from './reader.ts';
+import { stableOrderByTs } from './stable-order.ts';
 import { DICT_COLUMNS, META, type DictColumn, type Op } from './schema.ts';
 import type { Addr, Bytes, Ns } from './units.ts';
 import { TraceWriter, emptyRow, type TraceRow } from './writer.ts';
@@ -179,15 +180,7 @@ export class SortingTraceWriter implements RowSink {
 
   /** Stable ascending order of the staged rows by ts (a permutation of 0..n-1). */
   private sortedOrder(): Uint32Array {
-    const n = this.n;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    const ts = this.nums.ts;
-    let sorted = true;
-    for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) { sorted = false; break; }
-    // The index tie-break makes the order stable whatever algorithm sort() uses.
-    if (!sorted) order.sort((a, b) => ts[a]! - ts[b]! || a - b);
-    return order;
+    return stableOrderByTs(this.nums.ts, this.n);
   }
 
   /** Sorts the staged run and writes it to a temporary Arrow file. */
