@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../common/bad-input.ts';
 import { formatBytes, formatNs } from '../ingest/trace/units.ts';
-import { replay } from '../replay/index.ts';
+import { replay, type RunSummary } from '../replay/index.ts';
 
 /** Collects repeated `--set key=value` flags. */
 function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
@@ -34,7 +34,19 @@ Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 inte
         `hetmem: replayed ${s.trace.rows} rows on ${s.platform} → ${opts.output}\n` +
         `  modeled end ${formatNs(s.end_ns)}; migrations ${m.total.count} (${formatBytes(m.total.bytes)})${dirs ? `: ${dirs}` : ''}\n` +
         `  faults: gpu ${s.faults.gpu} in ${s.faults.gpu_batches} batches, cpu ${s.faults.cpu}; evictions ${s.evictions.count}; remote ${formatBytes(s.remote.bytes)}\n` +
-        `  stall: ${Object.entries(s.stall_ns).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${formatNs(v)}`).join(', ') || 'none'}\n`,
+        `  stall: ${Object.entries(s.stall_ns).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${formatNs(v)}`).join(', ') || 'none'}\n` +
+        p2pLine(s),
       );
     });
+}
+
+/** P2P / BAR / ODP / driver-object / hazard figures (issue 4), only when the run has any. */
+function p2pLine(s: RunSummary): string {
+  const p = s.p2p;
+  const bar = Object.entries(s.bar).filter(([, b]) => b.peak_bytes > 0).map(([g, b]) => `${g} peak ${formatBytes(b.peak_bytes)} of ${formatBytes(b.aperture_bytes)}`);
+  const any = p.peer_maps + p.fallbacks + p.refused + s.odp.nic_faults + s.devobj.cpu_faults + s.hazards > 0 || bar.length > 0;
+  if (!any) return '';
+  return `  p2p: ${p.peer_maps} peer maps, ${p.fallbacks} fallbacks (bounce ${formatBytes(p.bounce_bytes)}), ${p.revocations} revoked, ${p.refused} refused` +
+    `${bar.length ? `; BAR ${bar.join(', ')}` : ''}; odp: ${s.odp.invalidations} invalidations, ${s.odp.nic_faults} NIC faults; ` +
+    `devobj: ${s.devobj.cpu_faults} PTE faults, ${s.devobj.pte_zaps} zaps, ${s.devobj.moves} moves; hazards ${s.hazards}\n`;
 }

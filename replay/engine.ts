@@ -12,6 +12,7 @@ import { startProgress } from '../common/progress.ts';
 import { MEM_KINDS, OPS, type Op } from '../ingest/trace/schema.ts';
 import { TraceReader, type TraceBatch } from '../ingest/trace/reader.ts';
 import { Topology } from './interconnect/topology.ts';
+import { cpuAtomic } from './memory/hazards.ts';
 import { AGENT_CPU, MemoryModel } from './memory/memory-model.ts';
 import type { Platform } from './platform.ts';
 
@@ -20,12 +21,20 @@ const OP_ALLOC = op('alloc'), OP_FREE = op('free'), OP_READ = op('read'), OP_WRI
 const OP_KERNEL = op('kernel'), OP_COPY = op('copy'), OP_PREFETCH = op('prefetch'), OP_ADVISE = op('advise');
 const OP_SUBMIT = op('submit'), OP_PEER_MAP = op('peer_map'), OP_PEER_UNMAP = op('peer_unmap'), OP_SYNC = op('sync');
 
-/** Hooks for the operations issue 4 models (peer mappings, command submission); no-ops here. */
+/** Hooks for command submission and peer mappings; `MODEL_HOOKS` (the default) hands them to the
+ * model's driver objects and exporter (issue 4); a caller may replace them (e.g. no-ops). */
 export interface OpHooks {
   submit?(model: MemoryModel, agent: number, t: number, objId: number): void;
   peerMap?(model: MemoryModel, agent: number, peer: number, t: number, allocId: number, addr: number, bytes: number): void;
   peerUnmap?(model: MemoryModel, agent: number, peer: number, t: number, allocId: number, addr: number, bytes: number): void;
 }
+
+/** The exporter decides on peer mappings (p2p/exporter.ts); a submit zaps CPU PTEs (memory/driver-objects.ts). */
+export const MODEL_HOOKS: OpHooks = {
+  submit: (model, agent, t, objId) => model.driverObjects.submit(agent, t, objId),
+  peerMap: (model, agent, _peer, t, id, addr, bytes) => model.exporter.peerMap(agent, t, id, addr, bytes),
+  peerUnmap: (model, agent, _peer, t, id, addr) => model.exporter.peerUnmap(agent, t, id, addr),
+};
 
 export interface EngineResult { model: MemoryModel; rows: number }
 
@@ -33,7 +42,7 @@ interface BatchTables {
   ops: Int8Array; agents: Int32Array; objs: Int32Array; mems: Int8Array; names: readonly string[]; objNames: readonly string[];
 }
 
-export async function runEngine(tracePath: string, platform: Platform, hooks: OpHooks = {}): Promise<EngineResult> {
+export async function runEngine(tracePath: string, platform: Platform, hooks: OpHooks = MODEL_HOOKS): Promise<EngineResult> {
   const topology = new Topology(platform);
   const model = new MemoryModel(platform, topology);
   const reader = await TraceReader.open(tracePath);
@@ -60,6 +69,7 @@ export async function runEngine(tracePath: string, platform: Platform, hooks: Op
     model.noteEnd(model.traceFrontier[a]! + model.delay[a]!);
     model.noteEnd(model.pendingUntil[a]!);
   }
+  model.bar.finish(model.endNs);
   return { model, rows: rowBase };
 }
 
@@ -208,7 +218,8 @@ function replayBatch(
     if (id < 0) { model.stats.unmappedRows++; continue; }
     const by = bytes[i]!;
     const len = by === by ? by : addr[i]! === addr[i]! ? 1 : map.end[id]! - map.start[id]!;
-    model.access(a, tsi, id, ad, len, o !== OP_READ);
+    if (o === OP_ATOMIC && model.agentKind[a] === AGENT_CPU) cpuAtomic(model, a, tsi, id, ad, len); // hazard rules (memory/hazards.ts)
+    else model.access(a, tsi, id, ad, len, o !== OP_READ);
   }
 }
 

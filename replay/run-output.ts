@@ -38,8 +38,16 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-/** Migration / event causes. */
-export const CAUSES = ['fault', 'prefetch', 'user_prefetch', 'eviction', 'access_counter', 'cpu_fault', 'thrashing', 'p2p_fallback', 'bounce', 'odp', 'submit'] as const;
+/**
+ * Migration / event causes (extensible like kinds). Issue 4 adds: why an exporter could not map
+ * (`bar_full`, `p2p_blocked`, `p2p_reads_blocked` on `fallback` / `map_refused`), the p2p rule a
+ * `peer_map` went through (`allowed`, `degraded`, `reads_blocked`) or `remap` / `sysmem`, `pinned` /
+ * `odp` registrations, `move_notify` (revoke), `devobj` (cpu_pte_fault), and the hazard rules
+ * `cpu_atomic_bar`, `cpu_atomic_device_private`.
+ */
+export const CAUSES = ['fault', 'prefetch', 'user_prefetch', 'eviction', 'access_counter', 'cpu_fault', 'thrashing', 'p2p_fallback', 'bounce', 'odp', 'submit',
+  'bar_full', 'p2p_blocked', 'p2p_reads_blocked', 'allowed', 'degraded', 'reads_blocked', 'remap', 'sysmem', 'pinned', 'move_notify', 'devobj',
+  'cpu_atomic_bar', 'cpu_atomic_device_private'] as const;
 
 /**
  * timeline.parquet: tidy (long) format so that runs of different platforms union cleanly.
@@ -95,8 +103,9 @@ export interface RunSummary {
   stall_ns: Record<string, number>;
   /** key: link name, then direction (`up` / `down`, or `a->b`) */
   links: Record<string, Record<string, LinkDirectionSummary>>;
-  // issue 4 (zeros until then)
+  // issue 4: P2P/BAR (replay/p2p/), ODP, driver objects, hazards
   bar: Record<string, BarSummary>;
+  /** bounce_bytes: both legs of every bounce through host memory (importer ↔ RAM and RAM ↔ GPU), = Σ `bounce` event bytes */
   p2p: { peer_maps: number; peer_unmaps: number; fallbacks: number; bounce_bytes: number; revocations: number; refused: number };
   odp: { invalidations: number; nic_faults: number; invalidation_ns: number };
   devobj: { cpu_faults: number; pte_zaps: number; moves: number; move_bytes: number };

@@ -23,6 +23,10 @@ import { FLAG_NIC_MAPPED, FLAG_PEER_MAPPED, FLAG_PINNED, FLAG_READ_MOSTLY, FLAG_
 import { PAGES_PER_BLOCK, Prefetcher } from './prefetcher.ts';
 import { RES_DUPLICATE, RES_REMOTE, selectResidency, type ResidencyInputs } from './residency.ts';
 import { HINT_PIN, HINT_THROTTLE, Thrashing } from './thrashing.ts';
+import { BarAperture } from '../p2p/bar-aperture.ts';
+import { Exporter } from '../p2p/exporter.ts';
+import { RdmaRegistration } from '../p2p/rdma-registration.ts';
+import { DriverObjects } from './driver-objects.ts';
 
 export const AGENT_CPU = 0;
 export const AGENT_GPU = 1;
@@ -30,8 +34,8 @@ export const AGENT_NIC = 2;
 export const AGENT_NVME = 3;
 
 const KIND_ANON = MEM_KINDS.indexOf('anon');
-const KIND_DEVICE = MEM_KINDS.indexOf('device');
-const KIND_DEVOBJ = MEM_KINDS.indexOf('devobj');
+export const KIND_DEVICE = MEM_KINDS.indexOf('device');
+export const KIND_DEVOBJ = MEM_KINDS.indexOf('devobj');
 const KIND_PINNED = MEM_KINDS.indexOf('pinned');
 const KIND_PAGEABLE = MEM_KINDS.indexOf('pageable');
 /** Process memory mirrored by HMM (`anon`, and plain `pageable` memory on an HMM kernel, §2.8 uvm_disable_hmm). */
@@ -116,6 +120,11 @@ export class MemoryModel {
   mappedMoveHook: ((model: MemoryModel, t: number, p: number, n: number, src: number, dst: number) => number) | null = null;
   readonly stallLog = new TripleLog();
   endNs = 0;
+  // Issue 4: the BAR aperture, the exporter's peer mappings, RDMA registrations, driver objects.
+  readonly bar: BarAperture;
+  readonly exporter: Exporter;
+  readonly registration: RdmaRegistration;
+  readonly driverObjects: DriverObjects;
 
   private readonly nodePaths: (Path | null)[];
   private readonly faulted = new Uint8Array(PAGES_PER_BLOCK);
@@ -178,9 +187,17 @@ export class MemoryModel {
     this.agentEventId = Int32Array.from(this.agentNames, (n) => ev.id(n));
     this.ids = Object.fromEntries(
       ['fault', 'fault_batch', 'migrate', 'evict', 'remote', 'throttle', 'pin', 'populate', 'copy', 'duplicate',
-        'prefetch', 'user_prefetch', 'eviction', 'access_counter', 'cpu_fault', 'thrashing', 'coherent', 'zero_copy', 'accessed_by', 'peer', 'bar']
+        'prefetch', 'user_prefetch', 'eviction', 'access_counter', 'cpu_fault', 'thrashing', 'coherent', 'zero_copy', 'accessed_by', 'peer', 'bar',
+        'bounce', 'p2p_fallback', 'bo_move']
         .map((k) => [k, ev.id(k)]),
     );
+    this.bar = new BarAperture(gpus.map((g) => g.bar), this.barLog, this.barFullNs);
+    this.exporter = new Exporter(this);
+    this.registration = new RdmaRegistration(this);
+    this.driverObjects = new DriverObjects(this);
+    // Only ODP mirrors can hold migratable pages (pinned registrations and BAR mappings never move), so
+    // the UVM path scans no flags without it.
+    if (platform.policy.rdma_registration === 'odp') this.mappedMoveHook = (_m, t, p, n, src, dst) => this.registration.invalidate(t, p, n, src, dst);
     const self = this;
     this.resIn = {
       faulter: 0, faulterIsCpu: false, faulterIsNic: false, hmm: false, write: false, thrashPin: false, peerRemote: false,
@@ -216,6 +233,9 @@ export class MemoryModel {
   alloc(t: number, agent: number, peer: number, addr: number, bytes: number, memKind: number, obj: number): number | string {
     const id = this.map.add(addr, bytes, memKind, obj, agent);
     if (typeof id === 'string') return id;
+    this.exporter.ensure(id + 1);
+    this.registration.ensure(id + 1);
+    this.driverObjects.ensure(id + 1);
     const s = this.state;
     const b0 = this.map.denseBlock(id, addr);
     const b1 = this.map.denseBlock(id, addr + bytes - 1);
@@ -256,6 +276,10 @@ export class MemoryModel {
   }
 
   free(t: number, id: number): void {
+    // Freeing revokes what maps the object (GPUDirect free callback, §1.10) and its CPU-visible window.
+    this.exporter.onFree(t, id);
+    this.registration.onFree(id);
+    this.driverObjects.onFree(t, id);
     const s = this.state;
     const addr = this.map.start[id]!;
     const b0 = this.map.denseBlock(id, addr);
@@ -352,6 +376,8 @@ export class MemoryModel {
 
   private cpuAccess(agent: number, ts: number, id: number, p0: number, p1: number, write: boolean): void {
     const s = this.state;
+    // Driver objects: the CPU PTEs fault in first (memory/driver-objects.ts, DESIGN.md behaviour 5).
+    if (this.map.memKind[id] === KIND_DEVOBJ) this.driverObjects.cpuTouch(agent, ts + this.delay[agent]!, id, p0, p1);
     let t = ts + this.delay[agent]!;
     const loc = s.loc;
     const me = this.agentMem[agent]!;
@@ -386,32 +412,48 @@ export class MemoryModel {
     this.populate(t, p, pref >= 0 && this.canAccess(me, pref) ? pref : me);
   }
 
-  /** NIC / NVMe accesses: DMA to wherever the page is (issue 4 refines with peer mappings and ODP). */
+  /**
+   * NIC / NVMe accesses. A peer mapping of a GPU object routes them (p2p/exporter.ts: over the P2P
+   * path, or a bounce through host memory after a fallback); an ODP registration faults the pages into
+   * the NIC first (p2p/rdma-registration.ts); otherwise the DMA goes to wherever the pages are.
+   */
   protected deviceAccess(agent: number, t: number, id: number, p0: number, p1: number, write: boolean): void {
+    if (this.exporter.deviceAccess(agent, t, id, p0, p1, write)) return;
+    t = this.registration.pageIn(agent, t, id, p0, p1);
+    this.dmaPages(agent, t, id, p0, p1, write, this.ids.remote!, this.ids.peer!, Infinity);
+  }
+
+  /** DMA of a device agent over pages [p0, p1] of the current row: one transfer per run with the same
+   * location (unpopulated pages are populated in system memory). Returns when the last one ends. */
+  dmaPages(agent: number, t: number, id: number, p0: number, p1: number, write: boolean, kind: number, cause: number, cap: number): number {
     const s = this.state;
     let bytes = 0;
     let src = -1;
+    let end = t;
     for (let p = p0; p <= p1; p++) {
       let l = s.loc[p]! - 1;
       if (l < 0) { l = this.memHome[0]!; this.populate(t, p, l); }
-      if (l !== src && bytes > 0) { this.dma(agent, t, src, bytes, write, id); bytes = 0; }
+      if (l !== src && bytes > 0) { end = Math.max(end, this.dma(agent, t, src, bytes, write, id, kind, cause, cap)); bytes = 0; }
       src = l;
       if (bytes === 0) this.runAddr = this.byteAddr(p);
       bytes += this.pageBytes(p);
     }
-    if (bytes > 0) this.dma(agent, t, src, bytes, write, id);
+    if (bytes > 0) end = Math.max(end, this.dma(agent, t, src, bytes, write, id, kind, cause, cap));
+    return end;
   }
 
-  private dma(agent: number, t: number, m: number, bytes: number, write: boolean, id: number): void {
+  private dma(agent: number, t: number, m: number, bytes: number, write: boolean, id: number, kind: number, cause: number, cap: number): number {
     const a = this.agentNode[agent]!;
     const n = this.memNodeIndex[m]!;
     const path = write ? this.path(a, n) : this.path(n, a);
-    const end = this.links.transfer(path, t, bytes, 0);
+    const end = this.links.transfer(path, t, bytes, 0, cap);
     const ev = this.events;
-    ev.emit(this.links.lastStart, end - this.links.lastStart, this.ids.remote!, this.agentEventId[agent]!,
-      write ? -1 : this.memEventId[m]!, write ? this.memEventId[m]! : -1, this.runAddr, bytes, this.ids.peer!, this.map.obj[id]!);
+    if (kind === this.ids.bounce) this.p2p.bounce_bytes += bytes;
+    ev.emit(this.links.lastStart, end - this.links.lastStart, kind, this.agentEventId[agent]!,
+      write ? -1 : this.memEventId[m]!, write ? this.memEventId[m]! : -1, this.runAddr, bytes, cause, this.map.obj[id]!);
     this.pendingUntil[agent] = Math.max(this.pendingUntil[agent]!, end);
     this.noteEnd(end);
+    return end;
   }
 
   /** A stalling remote access (zero-copy, coherent link): latency + bytes / bandwidth on the path. */
@@ -422,16 +464,20 @@ export class MemoryModel {
     const bar = this.agentKind[agent] === AGENT_CPU && !this.memIsSys[m] && !this.memCoherent[m];
     const cap = bar ? (write ? this.platform.cost.bar_cpu_write : this.platform.cost.bar_cpu_read) : Infinity;
     const end = this.links.transfer(path, t, bytes, 0, cap);
-    const cause = bar ? this.ids.bar! : this.memCoherent[m] && !this.memIsSys[m] ? this.ids.coherent! : this.ids.zero_copy!;
+    let cause = bar ? this.ids.bar! : this.memCoherent[m] && !this.memIsSys[m] ? this.ids.coherent! : this.ids.zero_copy!;
+    let kind = this.ids.remote!;
+    // The exporter GPU touching an object that fell back to system memory for a peer: the second leg
+    // of a bounce (DESIGN.md behaviour 6; the importer's DMA into host memory is the first).
+    if (this.exporter.fallbackRefs[id]! > 0 && this.agentKind[agent] === AGENT_GPU) { kind = this.ids.bounce!; cause = this.ids.p2p_fallback!; this.p2p.bounce_bytes += bytes; }
     // src → dst is the direction the data moves: memory → agent for reads, agent → memory for writes.
     const local = this.agentMem[agent]! >= 0 ? this.memEventId[this.agentMem[agent]!]! : -1;
-    this.events.emit(this.links.lastStart, end - this.links.lastStart, this.ids.remote!, this.agentEventId[agent]!,
+    this.events.emit(this.links.lastStart, end - this.links.lastStart, kind, this.agentEventId[agent]!,
       write ? local : this.memEventId[m]!, write ? this.memEventId[m]! : local, this.runAddr, bytes, cause, this.map.obj[id]!);
     this.addStall(agent, t, end);
     return end;
   }
 
-  private addStall(agent: number, from: number, to: number): void {
+  addStall(agent: number, from: number, to: number): void {
     if (to <= from) return;
     this.delay[agent]! += to - from;
     this.stall[agent]! += to - from;
@@ -553,7 +599,7 @@ export class MemoryModel {
   }
 
   /** bytes moved by `move()` since last reset (a batch's migrated bytes) */
-  private migratedAcc = 0;
+  migratedAcc = 0;
 
   /** A CPU fault on page `p` (managed: prefetcher toward the CPU; HMM device-private: hmm_cpu_fault). */
   private cpuFault(agent: number, t: number, id: number, p: number, write: boolean): number {
@@ -644,7 +690,7 @@ export class MemoryModel {
       if (src < 0) {
         for (let k = i; k < j; k++) this.populate(t, base + k, dst);
       } else {
-        done = Math.max(done, this.move(t, agent, base + i, j - i, src, dst, cause));
+        done = Math.max(done, this.move(t, agent, base + i, j - i, src, dst, cause, this.ids.migrate!));
       }
       i = j;
     }
@@ -652,8 +698,9 @@ export class MemoryModel {
     return done;
   }
 
-  /** Moves a run of pages [p, p+n) owned by `src` to `dst` (one transfer, one event). */
-  private move(t: number, agent: number, p: number, n: number, src: number, dst: number, cause: number): number {
+  /** Moves a run of pages [p, p+n) owned by `src` to `dst` (one transfer, one event of `kind`:
+   * `migrate`, or `bo_move` for driver-object moves). */
+  move(t: number, agent: number, p: number, n: number, src: number, dst: number, cause: number, kind: number): number {
     const s = this.state;
     const bytes = n * PAGE_SIZE;
     if (this.mappedMoveHook) {
@@ -664,7 +711,7 @@ export class MemoryModel {
     const path = this.path(this.memNode(src), this.memNode(dst));
     const end = this.links.transfer(path, t, bytes, this.platform.cost.transfer_fixed);
     const start = this.links.lastStart;
-    this.events.emit(start, end - start, this.ids.migrate!, this.agentEventId[agent]!, this.memEventId[src]!, this.memEventId[dst]!,
+    this.events.emit(start, end - start, kind, this.agentEventId[agent]!, this.memEventId[src]!, this.memEventId[dst]!,
       this.pageAddr(p), bytes, cause, this.objOfPage(p));
     const b = (p / PAGES_PER_BLOCK) | 0;
     const M = s.memories;
@@ -696,7 +743,7 @@ export class MemoryModel {
     return this.migrateMasked(t, agent, b, f, dst, cause);
   }
 
-  private populate(t: number, p: number, dst: number): void {
+  populate(t: number, p: number, dst: number): void {
     const s = this.state;
     const b = (p / PAGES_PER_BLOCK) | 0;
     const g = this.memGpu[dst]!;
@@ -790,7 +837,7 @@ export class MemoryModel {
         if (!f[i]) { i++; continue; }
         let j = i + 1;
         while (j < s.blockOuter[v]! && f[j]) j++;
-        evictEnd = Math.max(evictEnd, this.move(t, gpuAgent, base + i, j - i, mem, home, this.ids.eviction!));
+        evictEnd = Math.max(evictEnd, this.move(t, gpuAgent, base + i, j - i, mem, home, this.ids.eviction!, this.ids.migrate!));
         i = j;
       }
       this.migratedAcc = 0;
@@ -799,6 +846,35 @@ export class MemoryModel {
       this.lru.release(g, v);
       done = Math.max(done, evictEnd);
     }
+    return done;
+  }
+
+  /** bytes moved by the last `moveAllocation` */
+  movedBytes = 0;
+
+  /**
+   * Moves every page of allocation `id` held elsewhere to memory `dst`, as one driver operation (TTM
+   * buffer move: exporter fallback, CPU fault outside the visible BAR, §1.8): one `kind` row per
+   * contiguous run. Returns when the last transfer ends; `movedBytes` says how much moved.
+   */
+  moveAllocation(t: number, agent: number, id: number, dst: number, cause: number, kind: number): number {
+    const s = this.state;
+    const map = this.map;
+    let done = t;
+    let moved = 0;
+    for (let b = map.denseBlock(id, map.start[id]!); b <= map.denseBlock(id, map.end[id]! - 1); b++) {
+      const base = b * PAGES_PER_BLOCK;
+      const outer = s.blockOuter[b]!;
+      for (let i = s.blockFirst[b]!; i < outer;) {
+        const src = s.loc[base + i]! - 1;
+        let j = i + 1;
+        while (j < outer && s.loc[base + j]! - 1 === src) j++;
+        if (src >= 0 && src !== dst) { done = Math.max(done, this.move(t, agent, base + i, j - i, src, dst, cause, kind)); moved += (j - i) * PAGE_SIZE; }
+        i = j;
+      }
+    }
+    this.migratedAcc = 0;
+    this.movedBytes = moved;
     return done;
   }
 
@@ -855,7 +931,7 @@ export class MemoryModel {
 
   // ---------------------------------------------------------------- helpers
 
-  private pageAddr(p: number): number {
+  pageAddr(p: number): number {
     const b = (p / PAGES_PER_BLOCK) | 0;
     return this.blockAddr(b) + (p - b * PAGES_PER_BLOCK) * PAGE_SIZE;
   }
