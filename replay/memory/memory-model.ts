@@ -12,7 +12,7 @@ import { MEM_KINDS } from '../../ingest/trace/schema.ts';
 import { PAGE_SIZE, VA_BLOCK_SIZE } from '../../ingest/trace/units.ts';
 import { Links } from '../interconnect/links.ts';
 import type { Path, Topology } from '../interconnect/topology.ts';
-import type { Platform } from '../platform.ts';
+import type { GpuAgent, Platform } from '../platform.ts';
 import { EventLog } from '../events.ts';
 import { AccessCounters } from './access-counters.ts';
 import { AddressMap } from './address-map.ts';
@@ -85,6 +85,8 @@ export class MemoryModel {
   /** system memory that evictions from this memory go to (nearest by path) */
   readonly memHome: Int8Array;
   readonly memEventId: Int32Array;
+  /** bytes per ns of each memory */
+  private readonly memBandwidthOf: Float64Array;
   /** topology node index of each memory / agent */
   readonly memNodeIndex: Int32Array;
   readonly agentNode: Int32Array;
@@ -137,7 +139,7 @@ export class MemoryModel {
 
   constructor(readonly platform: Platform, readonly topology: Topology) {
     this.links = new Links(topology);
-    const gpus = platform.agents.filter((a) => a.kind === 'gpu');
+    const gpus = platform.agents.filter((a): a is GpuAgent => a.kind === 'gpu');
     for (const m of platform.memories) this.memNames.push(m.name);
     for (const g of gpus) this.memNames.push(g.name);
     const M = this.memNames.length;
@@ -147,6 +149,7 @@ export class MemoryModel {
     this.memGpu = new Int8Array(M).fill(-1);
     this.memHome = new Int8Array(M);
     platform.memories.forEach((_, i) => { this.memIsSys[i] = 1; this.memCoherent[i] = 1; this.memHome[i] = i; });
+    this.memBandwidthOf = Float64Array.from([...platform.memories.map((m) => m.bandwidth), ...gpus.map((g) => g.bandwidth)]);
     gpus.forEach((g, i) => {
       const m = platform.memories.length + i;
       this.memGpu[m] = i;
@@ -920,16 +923,30 @@ export class MemoryModel {
 
   /** An explicit DMA copy (cudaMemcpy, RDMA write): bytes from memory `src` to memory `dst`. */
   copy(agent: number, t: number, src: number, dst: number, bytes: number, obj: number): number {
-    if (src === dst) return t;
-    const path = this.path(this.memNode(src), this.memNode(dst));
-    const end = this.links.transfer(path, t, bytes, this.platform.cost.transfer_fixed);
-    this.events.emit(this.links.lastStart, end - this.links.lastStart, this.ids.copy!, this.agentEventId[agent]!, this.memEventId[src]!, this.memEventId[dst]!, Number.NaN, bytes, -1, obj);
+    let start = t;
+    let end: number;
+    if (src === dst) {
+      // A copy within one memory (cudaMemcpy DtoD on one GPU, a host memcpy) crosses no link: the copy
+      // engine reads and writes every byte of that memory once (REFERENCE.md §3.6 bandwidths).
+      end = t + this.platform.cost.transfer_fixed + Math.ceil((2 * bytes) / this.memBandwidth(src));
+    } else {
+      const path = this.path(this.memNode(src), this.memNode(dst));
+      end = this.links.transfer(path, t, bytes, this.platform.cost.transfer_fixed);
+      start = this.links.lastStart;
+    }
+    this.events.emit(start, end - start, this.ids.copy!, this.agentEventId[agent]!, this.memEventId[src]!, this.memEventId[dst]!, Number.NaN, bytes, -1, obj);
     this.pendingUntil[agent] = Math.max(this.pendingUntil[agent]!, end);
     this.noteEnd(end);
     return end;
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Bandwidth of a memory (bytes per ns): its system memory entry, or its GPU's device memory. */
+  private memBandwidth(m: number): number {
+    const g = this.memGpu[m]!;
+    return this.memBandwidthOf[m]!;
+  }
 
   pageAddr(p: number): number {
     const b = (p / PAGES_PER_BLOCK) | 0;
