@@ -23,7 +23,7 @@ export default async function bench(): Promise<Record<string, number | string>> 
     const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
     // Trace read alone (Arrow IPC decode + the column views the engine uses): the floor under the engine.
     const r0 = process.hrtime.bigint();
-    const reader = await TraceReader.open(trace);
+    const reader = await TraceReader.open(trace, { reuseBuffers: true });
     for await (const b of reader.batches()) { b.num('ts'); b.num('addr'); b.num('bytes'); b.codes('op'); b.codes('agent'); b.codes('obj'); }
     await reader.close();
     const readS = Number(process.hrtime.bigint() - r0) / 1e9;

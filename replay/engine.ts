@@ -45,7 +45,7 @@ interface BatchTables {
 export async function runEngine(tracePath: string, platform: Platform, hooks: OpHooks = MODEL_HOOKS): Promise<EngineResult> {
   const topology = new Topology(platform);
   const model = new MemoryModel(platform, topology);
-  const reader = await TraceReader.open(tracePath);
+  const reader = await TraceReader.open(tracePath, { reuseBuffers: true }); // batches are consumed one at a time
   const progress = startProgress('replay', reader.numBatches, 'batches');
   let rowBase = 0;
   const advice = new Map<string, { advice: string; target: number }>();
