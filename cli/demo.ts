@@ -33,9 +33,11 @@ export const DEMO_WORKLOADS: DemoWorkload[] = [
     vary: [...platformAndBar, { key: 'gpu0.memory', values: ['256MiB', '384MiB', '512MiB'] }],
   },
   {
-    // a ring of 16 × 32 MiB = 512 MiB of GPU buffers: it fits a 1 GiB BAR, not a 256 MiB one
+    // a ring of 16 × 32 MiB = 512 MiB of GPU buffers: it fits a 1 GiB BAR, not a 256 MiB one. At the
+    // default 100 Gbit/s a chunk lands every ~2.7 ms, so 100 ms (~37 chunks) wraps the ring twice and
+    // every slot — the fallen-back ones too — receives data.
     workload: 'rdma-stream',
-    params: { 'chunk-size': '32MiB', 'ring-depth': 16, duration: '20ms' },
+    params: { 'chunk-size': '32MiB', 'ring-depth': 16, duration: '100ms' },
     vary: platformAndBar,
   },
   {

@@ -2,11 +2,25 @@ import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../analysis/dataset.ts';
 import { barCapacity, memoryCapacity, type RunFacts } from './capacity.ts';
 
-const base: Omit<RunFacts, 'id' | 'keys'> = { end_ns: 1000, fallbacks: 0, map_refused: 0, peer_maps: 1, bounce_bytes: 0, evictions: 0, bar_peak_bytes: 0 };
+const base: Omit<RunFacts, 'id' | 'keys'> = { end_ns: 1000, fallbacks: 0, path_fallbacks: 0, path_causes: [], map_refused: 0, peer_maps: 1, bounce_bytes: 0, evictions: 0, bar_peak_bytes: 0 };
 const run = (keys: Record<string, string>, over: Partial<RunFacts>): RunFacts => ({ ...base, id: Object.entries(keys).map(([k, v]) => `${k}=${v}`).join('/'), keys, ...over });
 const ds = (keys: string[], runs: RunFacts[]): Dataset => ({ root: '/x', kind: 'sweep', keys, runs: runs.map((r) => ({ id: r.id, dir: `/x/${r.id}`, keys: r.keys })) });
 
 describe('smallest BAR with zero fallbacks', () => {
+  it('does not blame the BAR for fallbacks the path causes (reads blocked through the host bridge)', () => {
+    // 1 fallback at every size, all p2p_reads_blocked: the BAR answer is the smallest size tried, with
+    // the path named; nothing says "try a larger BAR".
+    const runs = [
+      run({ 'gpu0.bar': '256MiB' }, { fallbacks: 1, path_fallbacks: 1, path_causes: ['p2p_reads_blocked'] }),
+      run({ 'gpu0.bar': '1GiB' }, { fallbacks: 1, path_fallbacks: 1, path_causes: ['p2p_reads_blocked'] }),
+    ];
+    const [a] = barCapacity(ds(['gpu0.bar'], runs), runs).answers;
+    expect(a!.smallest).toEqual({ value: '256MiB', bytes: 256 * 2 ** 20 });
+    expect(a!.tried.map((t) => [t.fallbacks, t.path_fallbacks])).toEqual([[0, 1], [0, 1]]);
+    expect(a!.verdict).toContain('p2p_reads_blocked');
+    expect(a!.verdict).not.toContain('larger BAR');
+  });
+
   it('needs zero fallbacks at the size and every larger one', () => {
     // 256MiB: 0 fallbacks (a lucky point), 1GiB: 3, 4GiB: 0, 16GiB: 0 → the answer is 4GiB, not 256MiB.
     const runs = [

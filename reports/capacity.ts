@@ -17,6 +17,13 @@ export interface RunFacts {
   keys: Record<string, string>;
   end_ns: number;
   fallbacks: number;
+  /**
+   * Fallbacks the BAR size cannot remove: P2P not routable on the path (p2pdma blocked or reads
+   * blocked through the host bridge, REFERENCE.md §1.7, §1.11) rather than no room in the aperture.
+   */
+  path_fallbacks: number;
+  /** their causes, e.g. `p2p_reads_blocked` */
+  path_causes: string[];
   map_refused: number;
   peer_maps: number;
   bounce_bytes: number;
@@ -52,7 +59,8 @@ export function groupAlong(dataset: Dataset, runs: RunFacts[], axis: string): Gr
 
 export interface BarAnswer {
   group: string;
-  tried: { value: string; bytes: number; fallbacks: number; refused: number; peak_mapped: number }[];
+  /** `fallbacks` counts only those for lack of BAR room; `path_fallbacks` the others */
+  tried: { value: string; bytes: number; fallbacks: number; path_fallbacks: number; refused: number; peak_mapped: number }[];
   /** the smallest BAR with zero fallbacks at it and at every larger tried size; null if none */
   smallest: { value: string; bytes: number } | null;
   /** whether any run of the group made (or failed to make) a peer mapping */
@@ -64,18 +72,24 @@ export function barCapacity(dataset: Dataset, runs: RunFacts[]): { key: string |
   const key = dataset.keys.find((k) => BAR_KEY.test(k)) ?? null;
   if (key === null) return { key, answers: [] };
   const answers = groupAlong(dataset, runs, key).map((g): BarAnswer => {
-    const tried = g.runs.map((r) => ({ value: r.value, bytes: r.bytes, fallbacks: r.run.fallbacks, refused: r.run.map_refused, peak_mapped: r.run.bar_peak_bytes }));
+    const tried = g.runs.map((r) => ({
+      value: r.value, bytes: r.bytes, fallbacks: r.run.fallbacks - r.run.path_fallbacks, path_fallbacks: r.run.path_fallbacks,
+      refused: r.run.map_refused, peak_mapped: r.run.bar_peak_bytes,
+    }));
     let smallest: BarAnswer['smallest'] = null;
     for (let i = tried.length - 1; i >= 0 && tried[i]!.fallbacks === 0; i--) smallest = { value: tried[i]!.value, bytes: tried[i]!.bytes };
     const p2p = g.runs.some((r) => r.run.peer_maps > 0 || r.run.fallbacks > 0 || r.run.map_refused > 0);
     const verdict = !p2p
       ? 'no peer mappings: the BAR size does not matter for this workload'
       : smallest === null
-        ? `falls back even at ${tried[tried.length - 1]!.value}: try a larger BAR`
+        ? `falls back for lack of BAR room even at ${tried[tried.length - 1]!.value}: try a larger BAR`
         : smallest.value === tried[0]!.value
           ? `no fallbacks at any tried size: ${smallest.value} (the smallest tried) is enough`
           : `${smallest.value} is the smallest BAR with zero fallbacks`;
-    return { group: g.label, tried, smallest, p2p, verdict };
+    const pathCauses = [...new Set(g.runs.flatMap((r) => r.run.path_causes))].sort();
+    const pathNote = pathCauses.length === 0 ? ''
+      : `; other fallbacks come from the path, not the BAR (${pathCauses.join(', ')}): no BAR size removes them`;
+    return { group: g.label, tried, smallest, p2p, verdict: verdict + pathNote };
   });
   return { key, answers };
 }

@@ -6,6 +6,10 @@ import type { RunFacts } from './capacity.ts';
 export async function loadRunFacts(ctx: ReportContext): Promise<RunFacts[]> {
   const { rows } = await chartData(ctx, 'SELECT * FROM runs');
   const byId = new Map(rows.map((r) => [String(r.run), r]));
+  // A fallback's cause says why the exporter could not map: `bar_full` is the only one a larger BAR fixes.
+  const path = await chartData(ctx, `SELECT run, count(*) AS n, string_agg(DISTINCT cause, ',' ORDER BY cause) AS causes
+    FROM events WHERE kind = 'fallback' AND cause IS DISTINCT FROM 'bar_full' GROUP BY run`);
+  const pathById = new Map(path.rows.map((r) => [String(r.run), r]));
   return ctx.dataset.runs.map((run) => {
     const r = byId.get(run.id)!;
     return {
@@ -13,6 +17,8 @@ export async function loadRunFacts(ctx: ReportContext): Promise<RunFacts[]> {
       keys: run.keys,
       end_ns: num(r.end_ns),
       fallbacks: num(r.fallbacks),
+      path_fallbacks: num(pathById.get(run.id)?.n ?? 0),
+      path_causes: pathById.has(run.id) ? String(pathById.get(run.id)!.causes).split(',') : [],
       map_refused: num(r.map_refused),
       peer_maps: num(r.peer_maps),
       bounce_bytes: num(r.bounce_bytes),

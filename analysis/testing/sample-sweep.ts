@@ -34,7 +34,7 @@ export function sampleEvents(v: SampleVariant): TestEvent[] {
   ];
   if (sampleFallsBack(v)) {
     ev.push(
-      { ts: 9000, dur: 0, kind: 'fallback', agent: 'nic0', src: 'gpu0', dst: 'sys0', addr: 0x30100000, bytes: MiB, cause: 'p2p_fallback', obj: 'ring1' },
+      { ts: 9000, dur: 0, kind: 'fallback', agent: 'nic0', src: 'gpu0', dst: 'sys0', addr: 0x30100000, bytes: MiB, cause: 'bar_full', obj: 'ring1' },
       { ts: 9000, dur: 40000, kind: 'bounce', agent: 'gpu0', src: 'sys0', dst: 'gpu0', addr: 0x30100000, bytes: MiB, cause: 'bounce', obj: 'ring1' },
     );
   }
