@@ -13,7 +13,9 @@ export function htmlTable(columns: readonly string[], rows: readonly (readonly C
   const body = rows.map((r) => `<tr>${columns.map((c, i) => {
     const v = r[i] ?? null;
     const text = v === null ? '' : format[c] ? format[c](v) : String(v);
-    return `<td${typeof v === 'number' ? ' class="num"' : ''}>${escapeHtml(text)}</td>`;
+    // Long prose (capacity answers) wraps; names and numbers stay on one line.
+    const cls = typeof v === 'number' ? ' class="num"' : text.length > 60 ? ' class="text"' : '';
+    return `<td${cls}>${escapeHtml(text)}</td>`;
   }).join('')}</tr>`).join('\n');
   return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }

@@ -29,7 +29,7 @@ h1 { font-size: 1.6em; margin-bottom: 0.1em; } h2 { margin-top: 2em; border-bott
 .subtitle, .caption, .note, footer { color: #555; } nav ul { columns: 2; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 12px; } th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: left; white-space: nowrap; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; } th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; } td.text { white-space: normal; min-width: 24em; } th { background: #f4f4f4; }
 .multiples { display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; } .multiple h4 { margin: 0.6em 0 0.2em; font-size: 12px; font-weight: 600; }
 figure { margin: 0; } svg { max-width: 100%; height: auto; } details { margin: 0.4em 0; } summary { cursor: pointer; color: #335; }
 `;
