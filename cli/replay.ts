@@ -1,16 +1,9 @@
 import type { Command } from 'commander';
-import { UsageError } from '../common/bad-input.ts';
+import { collectMap, collectSet } from './replay-options.ts';
 import { formatBytes, formatNs } from '../ingest/trace/units.ts';
 import { replay, type RunSummary } from '../replay/index.ts';
 
-/** Collects repeated `--set key=value` flags. */
-function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--set ${value}: expected key=value (e.g. --set gpu0.memory=8GiB)`);
-  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
-}
-
-/** `hetmem replay <trace.arrow> --platform P [--set k=v]… -o run/`. */
+/** `hetmem replay <trace.arrow> --platform P [--set k=v]… [--map a=b]… -o run/`. */
 export function registerReplay(program: Command): void {
   program
     .command('replay')
@@ -18,16 +11,18 @@ export function registerReplay(program: Command): void {
     .argument('<trace>', 'canonical trace (Arrow IPC file from hetmem ingest / synth)')
     .requiredOption('--platform <name|file.yaml>', 'a preset (see hetmem platforms) or a platform YAML file')
     .option('--set <key=value>', 'override a platform field, repeatable (gpu0.memory=8GiB, policy.prefetch=off, policy.prefetch_threshold=75)', collectSet, {})
+    .option('--map <trace=platform>', 'replay a trace agent as a platform agent, repeatable (gpu3=gpu0: one rank of an 8-GPU job on a one-GPU platform)', collectMap, {})
     .requiredOption('-o, --output <dir>', 'run directory to write (replaced atomically)')
     .addHelpText('after', `
 Examples:
   hetmem replay v.arrow --platform a100-pcie4 -o run/
+  hetmem replay rank3.arrow --platform h100-pcie5 --map gpu3=gpu0 -o run-rank3/
   hetmem replay v.arrow --platform gtx1080ti-pcie3 --set gpu0.memory=256MiB --set policy.prefetch=off -o run-oversub/
 
 Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 internal error.
 `)
-    .action(async (trace: string, opts: { platform: string; set: Record<string, string>; output: string }) => {
-      const s = await replay({ trace, platform: opts.platform, set: opts.set, out: opts.output });
+    .action(async (trace: string, opts: { platform: string; set: Record<string, string>; map: Record<string, string>; output: string }) => {
+      const s = await replay({ trace, platform: opts.platform, set: opts.set, agents: opts.map, out: opts.output });
       const m = s.migrations;
       const dirs = Object.entries(m.by_direction).map(([k, v]) => `${k} ${v.count}× ${formatBytes(v.bytes)}`).join(', ');
       process.stderr.write(

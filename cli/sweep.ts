@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { collectMap } from './replay-options.ts';
 import { UsageError } from '../common/bad-input.ts';
 import { sweep } from '../replay/sweep/sweep.ts';
 import { parseVary, type VaryAxis } from '../replay/sweep/variants.ts';
@@ -12,6 +13,7 @@ export function registerSweep(program: Command): void {
     .option('--platform <preset|file.yaml>', 'platform of every variant (or vary it: --vary platform=a,b)')
     .option('--vary <key=v1,v2,...>', 'an axis: "platform" or any replay --set key (repeatable)', (v: string, acc: VaryAxis[] | undefined) => [...(acc ?? []), parseVary(v)])
     .option('--workers <n>', 'worker threads (default: one per core)', (v) => positiveInt(v, '--workers'))
+    .option('--map <trace=platform>', 'replay a trace agent as a platform agent in every variant, repeatable (gpu3=gpu0)', collectMap, {})
     .option('--shard <i/N>', 'run only variants i, i+N, i+2N, … (0 <= i < N), e.g. from a Kubernetes Indexed Job or a Slurm array')
     .requiredOption('-o, --out <dir>', 'sweep directory (re-running skips complete variants)')
     .addHelpText('after', `
@@ -23,9 +25,9 @@ Examples:
   hetmem sweep rdma.arrow --platform consumer-pcie4-256m --vary gpu0.bar=256MiB,1GiB,4GiB -o sweep/
   hetmem sweep k.arrow --vary platform=a100-pcie4,h100-pcie5 --vary gpu0.memory=8GiB,16GiB --workers 2 -o sweep/
   hetmem sweep k.arrow --platform a100-pcie4 --vary policy.prefetch=on,off --shard "$JOB_COMPLETION_INDEX/4" -o /shared/sweep/`)
-    .action(async (trace: string, opts: { platform?: string; vary?: VaryAxis[]; workers?: number; shard?: string; out: string }) => {
+    .action(async (trace: string, opts: { platform?: string; vary?: VaryAxis[]; workers?: number; shard?: string; map: Record<string, string>; out: string }) => {
       if (!opts.vary || opts.vary.length === 0) throw new UsageError('sweep: give at least one --vary key=v1,v2');
-      const r = await sweep({ trace, platform: opts.platform, vary: opts.vary, out: opts.out, workers: opts.workers, shard: opts.shard, progress: true });
+      const r = await sweep({ trace, platform: opts.platform, vary: opts.vary, out: opts.out, workers: opts.workers, shard: opts.shard, agents: opts.map, progress: true });
       process.stderr.write(`sweep: ${r.variants.length} of ${r.total} variants in this shard: ran ${r.ran}, skipped ${r.skipped} (complete)\n`);
       process.stdout.write(`${r.out}\n`);
     });

@@ -42,26 +42,34 @@ interface BatchTables {
   ops: Int8Array; agents: Int32Array; objs: Int32Array; mems: Int8Array; names: readonly string[]; objNames: readonly string[];
 }
 
-export async function runEngine(tracePath: string, platform: Platform, hooks: OpHooks = MODEL_HOOKS): Promise<EngineResult> {
+/**
+ * `agentMap` renames trace agents onto platform agents (`gpu3` → `gpu0`), so a rank's trace from an
+ * 8-GPU machine replays on a one-GPU platform; unmapped names must exist on the platform as they are.
+ */
+export async function runEngine(tracePath: string, platform: Platform, hooks: OpHooks = MODEL_HOOKS, agentMap: ReadonlyMap<string, string> = new Map()): Promise<EngineResult> {
   const topology = new Topology(platform);
   const model = new MemoryModel(platform, topology);
   const reader = await TraceReader.open(tracePath, { reuseBuffers: true }); // batches are consumed one at a time
   const progress = startProgress('replay', reader.numBatches, 'batches');
   let rowBase = 0;
   const advice = new Map<string, { advice: string; target: number }>();
+  let next: Promise<TraceBatch> | null = null;
   try {
     // Batch i+1 is requested before batch i is replayed, so the file read overlaps the replay.
     const N = reader.numBatches;
-    let next = N > 0 ? reader.batch(0) : null;
+    next = N > 0 ? reader.batch(0) : null;
     for (let k = 0; k < N; k++) {
       const b = await next!;
       next = k + 1 < N ? reader.batch(k + 1) : null;
-      replayBatch(model, b, tables(model, b), rowBase, tracePath, advice, hooks);
+      replayBatch(model, b, tables(model, b, agentMap), rowBase, tracePath, advice, hooks, agentMap);
       rowBase += b.length;
       progress.update(k + 1);
     }
   } finally {
     progress.stop();
+    // If replaying a batch failed, the read-ahead of the next one is abandoned: it must not surface as
+    // an unhandled rejection (which would hide the real error) when the reader closes under it.
+    next?.catch(() => {});
     await reader.close();
   }
   if (model.batch.open) model.serviceBatch();
@@ -73,10 +81,15 @@ export async function runEngine(tracePath: string, platform: Platform, hooks: Op
   return { model, rows: rowBase };
 }
 
-function tables(model: MemoryModel, b: TraceBatch): BatchTables {
+function notOnPlatform(model: MemoryModel, agent: string): string {
+  return `agent "${agent}" is not on platform ${model.platform.name} (agents: ${model.agentNames.join(', ')}); ` +
+    `map it onto one with --map ${agent}=<agent>`;
+}
+
+function tables(model: MemoryModel, b: TraceBatch, agentMap: ReadonlyMap<string, string>): BatchTables {
   const opNames = b.dictionary('op');
   const ops = Int8Array.from(opNames, (s) => OPS.indexOf(s as Op));
-  const agents = Int32Array.from(b.dictionary('agent'), (s) => model.agentNames.indexOf(s));
+  const agents = Int32Array.from(b.dictionary('agent'), (s) => model.agentNames.indexOf(agentMap.get(s) ?? s));
   const objNames = b.dictionary('obj');
   const objs = Int32Array.from(objNames, (s) => model.events.id(s));
   const mems = Int8Array.from(b.dictionary('mem'), (s) => MEM_KINDS.indexOf(s as (typeof MEM_KINDS)[number]));
@@ -85,7 +98,7 @@ function tables(model: MemoryModel, b: TraceBatch): BatchTables {
 
 function replayBatch(
   model: MemoryModel, b: TraceBatch, tb: BatchTables, rowBase: number, file: string,
-  advice: Map<string, { advice: string; target: number }>, hooks: OpHooks,
+  advice: Map<string, { advice: string; target: number }>, hooks: OpHooks, agentMap: ReadonlyMap<string, string>,
 ): void {
   const n = b.length;
   // Columns every row needs are read up front; the rest only when a row needs them (each costs a pass
@@ -113,8 +126,8 @@ function replayBatch(
   const peerAgent = (i: number): number => {
     const c = (peerCol ??= b.codes('peer'))[i]!;
     if (c < 0) return -1;
-    const p = model.agentNames.indexOf(peerNames[c]!);
-    if (p < 0) bad(i, 'peer', `agent "${peerNames[c]}" is not on platform ${model.platform.name} (agents: ${model.agentNames.join(', ')})`);
+    const p = model.agentNames.indexOf(agentMap.get(peerNames[c]!) ?? peerNames[c]!);
+    if (p < 0) bad(i, 'peer', notOnPlatform(model, peerNames[c]!));
     return p;
   };
   /** The allocation a row addresses (by addr, else by obj); -1 when none. */
@@ -205,7 +218,7 @@ function replayBatch(
   for (let i = 0; i < n; i++) {
     const o = ops[opc[i]!]!;
     const a = agents[agc[i]!]!;
-    if (a < 0) bad(i, 'agent', `agent "${b.dictionary('agent')[agc[i]!]}" is not on platform ${model.platform.name} (agents: ${model.agentNames.join(', ')})`);
+    if (a < 0) bad(i, 'agent', notOnPlatform(model, b.dictionary('agent')[agc[i]!]!));
     const tsi = ts[i]!;
     const access = o >= OP_READ && o <= OP_ATOMIC;
     if (batch.count > 0 && !(access && batch.joins(a, tsi + delay[a]!, model.faultEngineFree[model.memGpu[model.agentMem[a]!]!]!))) model.serviceBatch();

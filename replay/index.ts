@@ -3,6 +3,7 @@
  * directory (run-output.ts), written atomically. The library face of `hetmem replay`.
  */
 import { Worker } from 'node:worker_threads';
+import { UsageError } from '../common/bad-input.ts';
 import { runEngine } from './engine.ts';
 import { writeRun } from './output/write-run.ts';
 import { loadPlatform } from './platform-loader.ts';
@@ -27,16 +28,36 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
-export async function replay(options: { trace: string; platform: string; set?: Record<string, string>; out: string }): Promise<RunSummary> {
+export interface ReplayOptions {
+  /** canonical trace (Arrow IPC file) */
+  trace: string;
+  /** a preset name (`hetmem platforms`) or a platform YAML file */
+  platform: string;
+  /** overrides of platform fields with units (`gpu0.bar` → `256MiB`) */
+  set?: Record<string, string>;
+  /** trace agent → platform agent (`gpu3` → `gpu0`), for traces recorded on other machines */
+  agents?: Record<string, string>;
+  /** run directory to write (replaced atomically) */
+  out: string;
+}
+
+export async function replay(options: ReplayOptions): Promise<RunSummary> {
   const overrides = options.set ?? {};
   const { platform, source } = loadPlatform(options.platform, overrides);
+  const agentMap = new Map(Object.entries(options.agents ?? {}));
+  for (const [from, to] of agentMap) {
+    if (!platform.agents.some((a) => a.name === to)) {
+      throw new UsageError(`--map ${from}=${to}: platform ${platform.name} has no agent "${to}" (agents: ${platform.agents.map((a) => a.name).join(', ')})`);
+    }
+  }
   const hash = sha256File(options.trace);
   hash.catch(() => {}); // awaited below; a failed engine must not leave an unhandled rejection
-  const { model, rows } = await runEngine(options.trace, platform);
+  const { model, rows } = await runEngine(options.trace, platform, undefined, agentMap);
   const sha256 = await hash;
   return writeRun(options.out, model, {
     platform: { name: platform.name, source, resolved: { units: { time: 'ns', size: 'bytes', bandwidth: 'bytes/ns (= GB/s)' }, ...platform } },
     overrides: Object.fromEntries(Object.keys(overrides).sort().map((k) => [k, overrides[k]!])),
+    ...(agentMap.size > 0 ? { agents: Object.fromEntries([...agentMap].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
     trace: { path: options.trace, sha256, rows },
   });
 }

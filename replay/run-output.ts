@@ -119,6 +119,8 @@ export interface RunInfo {
   schema: 'hetmem.run/1';
   platform: { name: string; source: string; resolved: unknown };
   overrides: Record<string, string>;
+  /** trace agent → platform agent renames (`--map`), when any */
+  agents?: Record<string, string>;
   trace: { path: string; sha256: string; rows: number };
   versions: { hetmem: string; node: string; arrow: string; duckdb: string };
 }

@@ -6,6 +6,8 @@ export interface ReplayCall {
   trace: string;
   platform: string;
   set?: Record<string, string>;
+  /** trace agent → platform agent (`--map`) */
+  agents?: Record<string, string>;
   out: string;
 }
 export type ReplayFn = (call: ReplayCall) => Promise<unknown>;
@@ -27,5 +29,5 @@ export async function runVariant(task: VariantTask): Promise<void> {
     replay = mod.replay;
     loaded.set(task.replayModule, replay);
   }
-  await replay({ trace: task.trace, platform: task.platform, set: task.set, out: task.out });
+  await replay({ trace: task.trace, platform: task.platform, set: task.set, agents: task.agents, out: task.out });
 }

@@ -37,6 +37,8 @@ export interface SweepOptions {
   shard?: Shard | string;
   /** show a progress bar on stderr when it is a terminal */
   progress?: boolean;
+  /** trace agent → platform agent for every variant (`--map gpu3=gpu0`) */
+  agents?: Record<string, string>;
   /** @internal URL of the module providing `replay` (tests use a stand-in) */
   replayModule?: string;
 }
@@ -106,6 +108,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     trace: options.trace,
     platform: v.platform,
     set: v.set,
+    agents: options.agents,
     out: temps[i]!,
   }));
   const bar = options.progress ? startProgress('sweep', todo.length, 'runs') : null;

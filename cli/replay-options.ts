@@ -1,0 +1,16 @@
+/** Flags shared by `hetmem replay` and `hetmem sweep`. */
+import { UsageError } from '../common/bad-input.ts';
+
+/** Collects repeated `--set key=value` flags. */
+export function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set ${value}: expected key=value (e.g. --set gpu0.memory=8GiB)`);
+  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
+}
+
+/** Collects repeated `--map trace-agent=platform-agent` flags. */
+export function collectMap(value: string, previous: Record<string, string>): Record<string, string> {
+  const m = /^([a-z]+\d+)=([a-z]+\d+)$/.exec(value.trim());
+  if (!m) throw new UsageError(`--map ${value}: expected trace-agent=platform-agent (e.g. --map gpu3=gpu0)`);
+  return { ...previous, [m[1]!]: m[2]! };
+}
