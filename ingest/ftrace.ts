@@ -16,14 +16,13 @@
  * Time: ns since the first event.
  */
 import { basename } from 'node:path';
-import { BadInputError } from '../common/bad-input.ts';
 import { DamonRegionRows } from './damo.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
-import { headLines, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
-import { PAGE_SIZE, parseInteger } from './trace/units.ts';
+import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
+import { PAGE_SIZE } from './trace/units.ts';
 
 /** `… [cpu] (flags) secs.frac: (system:)event: fields`; the task part before `[cpu]` is free text. */
 const EVENT_LINE = /^(.*?)\s*\[(\d{1,5})\]\s+(?:\S+\s+)?(\d+)\.(\d{1,9}):\s+(?:(\w+):)?(\w+):(?:\s+(.*))?$/;
@@ -57,12 +56,10 @@ export async function parseFtrace(file: string, lines: LineChunks, sink: RowSink
   const targets = new Map<string, { ts: number; prevTs: number; left: number }>();
   let snapshot = 0;
   const counts = { migrations: 0, faults: 0, damonRegions: 0 };
-  const fail: (field: string, problem: string) => never = (field, problem) => { throw new BadInputError(file, lineNo, field, problem); };
-  const int = (field: string, text: string | undefined): number => {
-    if (text === undefined) return fail(field, 'is missing');
-    const v = parseInteger(text);
-    return typeof v === 'string' ? fail(field, v) : v;
-  };
+  const parsers = lineFieldParsers(file, () => lineNo);
+  // An explicit `never` type keeps TypeScript's narrowing after `fail(...)` calls.
+  const fail: (field: string, problem: string) => never = parsers.fail;
+  const int = parsers.int;
 
   for await (const chunk of lines) {
     for (const line of chunk) {

@@ -21,13 +21,12 @@
  * ns. The GPU's own fault timestamp (ns, a different clock, beyond 2^53) is not used.
  */
 import { basename } from 'node:path';
-import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
-import { headLines, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
-import { PAGE_SIZE, parseInteger, type Addr, type Bytes, type Ns } from './trace/units.ts';
+import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
+import { PAGE_SIZE, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
 import type { FaultAccess } from './sqlite/cuda-vocabulary.ts';
 import { objectName } from './kineto/file-reader.ts';
@@ -66,14 +65,10 @@ export async function parseUvmLog(file: string, lines: LineChunks, sink: RowSink
   let batch = 0;
   let inBatch = false;
   let faults = 0;
-  const fail: (field: string, problem: string) => never = (field, problem) => {
-    throw new BadInputError(file, lineNo, field, problem);
-  };
-  const int = (field: string, text: string | undefined): number => {
-    if (text === undefined) return fail(field, 'is missing');
-    const v = parseInteger(text);
-    return typeof v === 'string' ? fail(field, v) : v;
-  };
+  const parsers = lineFieldParsers(file, () => lineNo);
+  // An explicit `never` type keeps TypeScript's narrowing after `fail(...)` calls.
+  const fail: (field: string, problem: string) => never = parsers.fail;
+  const int = parsers.int;
 
   for await (const chunk of lines) {
     for (const line of chunk) {

@@ -5,6 +5,8 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { BadInputError } from '../../common/bad-input.ts';
+import { parseInteger } from '../trace/units.ts';
 
 /** What every text parser consumes: lines in order, grouped in chunks (an array of arrays in tests). */
 export type LineChunks = AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
@@ -60,4 +62,21 @@ export async function parseTextFiles(
     await parse(file, readLineChunks(file, progress ? (n) => progress(done + n) : undefined));
     done += statSync(file).size;
   }
+}
+
+/**
+ * Field parsers that report the current line of a text reader: `fail(field, problem)` throws the
+ * BadInputError `file:line: field: problem`; `int(field, text)` parses a decimal or 0x integer.
+ */
+export function lineFieldParsers(file: string, line: () => number): {
+  fail: (field: string, problem: string) => never;
+  int: (field: string, text: string | undefined) => number;
+} {
+  const fail = (field: string, problem: string): never => { throw new BadInputError(file, line(), field, problem); };
+  const int = (field: string, text: string | undefined): number => {
+    if (text === undefined) return fail(field, 'is missing');
+    const v = parseInteger(text);
+    return typeof v === 'string' ? fail(field, v) : v;
+  };
+  return { fail, int };
 }
