@@ -8,6 +8,7 @@ import { formatResult } from './format-result.ts';
 import { namedQueryNames } from './named-queries.ts';
 import { query } from './query.ts';
 import { HOSTILE_OBJ, MiB, writeSampleRun, writeSampleSweep } from './testing/sample-sweep.ts';
+import { writeTestRun } from './testing/test-run.ts';
 
 let tmp: string;
 let run: string;
@@ -79,6 +80,20 @@ describe('named queries', () => {
       { run: '.', agent: 'cpu0', reason: 'cpu_fault', events: 1, time_ns: 20000, agent_stall_ns: 23000 },
       { run: '.', agent: 'cpu0', reason: 'migrate:cpu_fault', events: 1, time_ns: 3000, agent_stall_ns: 23000 },
       { run: '.', agent: 'gpu0', reason: 'fault_batch', events: 1, time_ns: 45000, agent_stall_ns: 45000 },
+    ]);
+  });
+
+  it('stall_breakdown shows stall no event explains as `unattributed`', async () => {
+    // nic0 stalls 150 µs in the timeline (e.g. waiting for the exporter's revocation); its only
+    // stalling event is a 40 µs network page fault → nic_fault 40 µs + unattributed 110 µs = 150 µs.
+    const dir = join(tmp, 'unattributed');
+    await writeTestRun(dir, {
+      events: [{ ts: 1000, dur: 40000, kind: 'nic_fault', agent: 'nic0', cause: 'odp' }],
+      timeline: [{ ts: 0, dur: 1_000_000, metric: 'stall_ns', entity: 'nic0', value: 150000 }],
+    });
+    expect(await objects(dir, 'stall_breakdown')).toEqual([
+      { run: '.', agent: 'nic0', reason: 'unattributed', events: 0, time_ns: 110000, agent_stall_ns: 150000 },
+      { run: '.', agent: 'nic0', reason: 'nic_fault', events: 1, time_ns: 40000, agent_stall_ns: 150000 },
     ]);
   });
 

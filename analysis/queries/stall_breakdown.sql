@@ -2,7 +2,9 @@
 -- initiator (GPU fault batches, CPU faults and the migrations they trigger, NIC network page
 -- faults, ODP invalidations, CPU PTE faults on driver objects, bounces, remote accesses,
 -- throttling), beside the agent's total stall from the timeline. A GPU's faults and migrations are
--- costed by its fault_batch rows, so they are not counted again.
+-- costed by its fault_batch rows, so they are not counted again. Stall no event explains (an
+-- importer waiting on the exporter's mapping, a sync on queued copies) is the `unattributed` row, so
+-- an agent's reasons add up to at least its total.
 WITH e AS (
   SELECT run, agent,
          CASE WHEN kind = 'fault' THEN 'cpu_fault'
@@ -19,13 +21,17 @@ WITH e AS (
   FROM timeline
   WHERE metric = 'stall_ns'
   GROUP BY ALL
+), attributed AS (
+  SELECT run, agent, sum(time_ns) AS time_ns FROM e GROUP BY ALL
 )
-SELECT coalesce(e.run, total.run)     AS run,
-       coalesce(e.agent, total.agent) AS agent,
-       coalesce(e.reason, 'total')    AS reason,
-       coalesce(e.events, 0)          AS events,
-       coalesce(e.time_ns, 0)::BIGINT AS time_ns,
+SELECT e.run, e.agent, e.reason, e.events, e.time_ns::BIGINT AS time_ns,
        coalesce(total.agent_stall_ns, 0) AS agent_stall_ns
 FROM e
-FULL OUTER JOIN total ON e.run = total.run AND e.agent = total.agent
+LEFT JOIN total ON e.run = total.run AND e.agent = total.agent
+UNION ALL
+SELECT total.run, total.agent, 'unattributed', 0,
+       (total.agent_stall_ns - coalesce(attributed.time_ns, 0))::BIGINT, total.agent_stall_ns
+FROM total
+LEFT JOIN attributed ON attributed.run = total.run AND attributed.agent = total.agent
+WHERE total.agent_stall_ns > coalesce(attributed.time_ns, 0)
 ORDER BY run, agent, time_ns DESC, reason;
