@@ -13,9 +13,8 @@ import { tempPathFor, discardTemp } from '../../common/atomic-output.ts';
 import type { RowSink } from '../format.ts';
 import { TraceReader, type TraceBatch } from './reader.ts';
 import { stableOrderByTs } from './stable-order.ts';
-import { DICT_COLUMNS, META, type DictColumn, type Op } from './schema.ts';
-import type { Addr, Bytes, Ns } from './units.ts';
-import { TraceWriter, emptyRow, type TraceRow } from './writer.ts';
+import { DICT_COLUMNS, META, type DictColumn } from './schema.ts';
+import { TraceWriter, type StagedColumns, type TraceRow } from './writer.ts';
 
 /** Numeric columns staged as doubles (NaN = null). */
 const NUM_COLUMNS = ['ts', 'dur', 'addr', 'bytes', 'stream', 'corr'] as const;
@@ -58,8 +57,9 @@ class Interner {
 interface RunCursor {
   /** ts of the current row; Infinity when exhausted. */
   ts: number;
-  /** Copies the current row into `row`. */
-  fill(row: TraceRow): void;
+  /** The staged columns the current row lives in, and its index there. */
+  readonly src: StagedColumns;
+  readonly index: number;
   /** Moves to the next row within the loaded batch; false when the batch is used up (call `refill`). */
   step(): boolean;
   /** Loads the next batch (updates `ts`; Infinity when there is none). */
@@ -139,7 +139,7 @@ export class SortingTraceWriter implements RowSink {
     const cursors: RunCursor[] = [];
     try {
       for (const f of this.runFiles) cursors.push(await SpilledRunCursor.open(f, this.interners));
-      cursors.push(new MemoryRunCursor(this.sortedOrder(), this.nums, this.codes, this.interners));
+      cursors.push(new MemoryRunCursor(this.sortedRun(), this.n));
       await mergeInto(cursors, out);
       out.close();
     } catch (e) {
@@ -178,9 +178,27 @@ export class SortingTraceWriter implements RowSink {
     this.capacity = capacity;
   }
 
-  /** Stable ascending order of the staged rows by ts (a permutation of 0..n-1). */
-  private sortedOrder(): Uint32Array {
-    return stableOrderByTs(this.nums.ts, this.n);
+  /**
+   * The staged rows in stable ts order, as StagedColumns (the writer's columnar input). The permutation
+   * is applied column by column — a tight gather loop per column keeps many cache misses in flight,
+   * where a row-by-row gather waits on each of its 13 columns in turn (about 4× slower).
+   */
+  private sortedRun(): StagedColumns {
+    const n = this.n;
+    const order = stableOrderByTs(this.nums.ts, n);
+    const gather = <A extends Float64Array | Int32Array>(col: A, make: (n: number) => A): A => {
+      const out = make(n);
+      for (let k = 0; k < n; k++) out[k] = col[order[k]!]!;
+      return out;
+    };
+    const f64 = (m: number) => new Float64Array(m);
+    const i32 = (m: number) => new Int32Array(m);
+    const nm = this.nums;
+    const codes = Object.fromEntries(DICT_COLUMNS.map((c) => [c, gather(this.codes[c], i32)])) as Record<DictColumn, Int32Array>;
+    return {
+      ts: gather(nm.ts, f64), dur: gather(nm.dur, f64), addr: gather(nm.addr, f64), bytes: gather(nm.bytes, f64),
+      stream: gather(nm.stream, f64), corr: gather(nm.corr, f64), codes, strings: stringTables(this.interners),
+    };
   }
 
   /** Sorts the staged run and writes it to a temporary Arrow file. */
@@ -189,13 +207,8 @@ export class SortingTraceWriter implements RowSink {
     this.runFiles.push(file);
     const w = new TraceWriter(file, { batchRows: this.batchRows });
     try {
-      const cursor = new MemoryRunCursor(this.sortedOrder(), this.nums, this.codes, this.interners);
-      const row = emptyRow();
-      while (cursor.ts !== Infinity) {
-        cursor.fill(row);
-        w.append(row);
-        cursor.step();
-      }
+      const sorted = this.sortedRun();
+      for (let i = 0; i < this.n; i++) w.appendStagedRow(sorted, i);
       w.close();
     } catch (e) {
       w.abort();
@@ -206,44 +219,21 @@ export class SortingTraceWriter implements RowSink {
   }
 }
 
-function fillFromCodes(row: TraceRow, codes: Record<DictColumn, Int32Array>, interners: Record<DictColumn, Interner>, i: number): void {
-  row.op = interners.op.strings[codes.op[i]!] as Op;
-  row.agent = interners.agent.strings[codes.agent[i]!]!;
-  row.obj = str(interners.obj, codes.obj[i]!);
-  row.peer = str(interners.peer, codes.peer[i]!);
-  row.mem = str(interners.mem, codes.mem[i]!);
-  row.cause = str(interners.cause, codes.cause[i]!);
-  row.name = str(interners.name, codes.name[i]!);
+/** The string table of every dictionary column (index = code), shared by the whole ingest. */
+function stringTables(interners: Record<DictColumn, Interner>): Record<DictColumn, readonly string[]> {
+  return Object.fromEntries(DICT_COLUMNS.map((c) => [c, interners[c].strings])) as unknown as Record<DictColumn, readonly string[]>;
 }
 
-const str = (it: Interner, code: number): string | null => (code < 0 ? null : it.strings[code]!);
-const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
-
+/** The last, in-memory run (already in sorted order). */
 class MemoryRunCursor implements RunCursor {
   ts: number;
-  private k = 0;
-  constructor(
-    private readonly order: Uint32Array,
-    private readonly nums: Record<NumColumn, Float64Array>,
-    private readonly codes: Record<DictColumn, Int32Array>,
-    private readonly interners: Record<DictColumn, Interner>,
-  ) {
-    this.ts = order.length > 0 ? nums.ts[order[0]!]! : Infinity;
-  }
-  fill(row: TraceRow): void {
-    const i = this.order[this.k]!;
-    const nm = this.nums;
-    row.ts = nm.ts[i]! as Ns;
-    row.dur = orNull(nm.dur[i]!) as Ns | null;
-    row.addr = orNull(nm.addr[i]!) as Addr | null;
-    row.bytes = orNull(nm.bytes[i]!) as Bytes | null;
-    row.stream = orNull(nm.stream[i]!);
-    row.corr = orNull(nm.corr[i]!);
-    fillFromCodes(row, this.codes, this.interners, i);
+  index = 0;
+  constructor(readonly src: StagedColumns, private readonly n: number) {
+    this.ts = n > 0 ? src.ts[0]! : Infinity;
   }
   step(): boolean {
-    this.k++;
-    this.ts = this.k < this.order.length ? this.nums.ts[this.order[this.k]!]! : Infinity;
+    this.index++;
+    this.ts = this.index < this.n ? this.src.ts[this.index]! : Infinity;
     return true;
   }
   async refill(): Promise<void> {}
@@ -253,11 +243,10 @@ class MemoryRunCursor implements RunCursor {
 /** Reads a spilled run back batch by batch, translating its dictionary codes to the ingest's codes. */
 class SpilledRunCursor implements RunCursor {
   ts = Infinity;
+  index = 0;
+  src!: StagedColumns;
   private batchIndex = -1;
-  private i = 0;
   private len = 0;
-  private cols!: { ts: Float64Array; dur: Float64Array; addr: Float64Array; bytes: Float64Array; stream: Float64Array; corr: Float64Array };
-  private readonly codes = {} as Record<DictColumn, Int32Array>;
 
   private constructor(private readonly reader: TraceReader, private readonly interners: Record<DictColumn, Interner>) {}
 
@@ -278,34 +267,26 @@ class SpilledRunCursor implements RunCursor {
   }
 
   private load(b: TraceBatch): void {
-    this.cols = { ts: b.num('ts'), dur: b.num('dur'), addr: b.num('addr'), bytes: b.num('bytes'), stream: b.num('stream'), corr: b.num('corr') };
+    const codes = {} as Record<DictColumn, Int32Array>;
     for (const c of DICT_COLUMNS) {
       // Run files were written from interned strings, so every string is known: map file code → ingest code.
       const local = b.codes(c);
       const map = Int32Array.from(b.dictionary(c), (s) => this.interners[c].code(s));
       const out = new Int32Array(local.length);
       for (let k = 0; k < local.length; k++) { const v = local[k]!; out[k] = v < 0 ? -1 : map[v]!; }
-      this.codes[c] = out;
+      codes[c] = out;
     }
-    this.i = 0;
+    this.src = {
+      ts: b.num('ts'), dur: b.num('dur'), addr: b.num('addr'), bytes: b.num('bytes'), stream: b.num('stream'), corr: b.num('corr'),
+      codes, strings: stringTables(this.interners),
+    };
+    this.index = 0;
     this.len = b.length;
-    this.ts = this.cols.ts[0]!;
-  }
-
-  fill(row: TraceRow): void {
-    const i = this.i;
-    const c = this.cols;
-    row.ts = c.ts[i]! as Ns;
-    row.dur = orNull(c.dur[i]!) as Ns | null;
-    row.addr = orNull(c.addr[i]!) as Addr | null;
-    row.bytes = orNull(c.bytes[i]!) as Bytes | null;
-    row.stream = orNull(c.stream[i]!);
-    row.corr = orNull(c.corr[i]!);
-    fillFromCodes(row, this.codes, this.interners, i);
+    this.ts = this.src.ts[0]!;
   }
 
   step(): boolean {
-    if (++this.i < this.len) { this.ts = this.cols.ts[this.i]!; return true; }
+    if (++this.index < this.len) { this.ts = this.src.ts[this.index]!; return true; }
     return false;
   }
 
@@ -319,10 +300,9 @@ class SpilledRunCursor implements RunCursor {
  * which keeps the merge stable because runs hold consecutive stretches of the input.
  */
 async function mergeInto(cursors: RunCursor[], out: TraceWriter): Promise<void> {
-  const row = emptyRow();
   if (cursors.length === 1) {
     const c = cursors[0]!;
-    while (c.ts !== Infinity) { c.fill(row); out.append(row); if (!c.step()) await c.refill(); }
+    while (c.ts !== Infinity) { out.appendStagedRow(c.src, c.index); if (!c.step()) await c.refill(); }
     return;
   }
   const heap: number[] = [];
@@ -343,8 +323,7 @@ async function mergeInto(cursors: RunCursor[], out: TraceWriter): Promise<void> 
   for (let k = (heap.length >> 1) - 1; k >= 0; k--) siftDown(k);
   while (heap.length > 0) {
     const c = cursors[heap[0]!]!;
-    c.fill(row);
-    out.append(row);
+    out.appendStagedRow(c.src, c.index);
     if (!c.step()) await c.refill();
     if (c.ts === Infinity) {
       heap[0] = heap[heap.length - 1]!;

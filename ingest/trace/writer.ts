@@ -46,6 +46,17 @@ export function clearRow(r: TraceRow): void {
 
 export const DEFAULT_BATCH_ROWS = 65536;
 
+/**
+ * Rows staged column by column elsewhere (the sorting sink): numbers as doubles with NaN for null,
+ * strings as codes into per-column string tables (-1 = null). `appendStagedRow` copies one such row
+ * without building strings or a row object.
+ */
+export interface StagedColumns {
+  ts: Float64Array; dur: Float64Array; addr: Float64Array; bytes: Float64Array; stream: Float64Array; corr: Float64Array;
+  codes: Record<DictColumn, Int32Array>;
+  strings: Record<DictColumn, readonly string[]>;
+}
+
 /** Writes Arrow IPC bytes straight to a file descriptor, synchronously (no queue to grow). */
 class FileDescriptorSink extends AsyncByteQueue {
   constructor(private readonly fd: number) { super(); }
@@ -76,6 +87,26 @@ class DictionaryColumn {
     this.lastString = s;
     this.lastCode = c;
     return c;
+  }
+
+  private foreign: readonly string[] | null = null;
+  private xlate = new Int32Array(0);
+
+  /**
+   * This column's code for code `c` of a foreign string table (a staging sink's interner), cached per
+   * table: each foreign string is looked up once, not once per row.
+   */
+  translate(strings: readonly string[], c: number): number {
+    if (c < 0) return -1;
+    if (strings !== this.foreign) { this.foreign = strings; this.xlate = new Int32Array(0); }
+    if (c >= this.xlate.length) {
+      const grown = new Int32Array(Math.max(strings.length, c + 1, this.xlate.length * 2)).fill(-2);
+      grown.set(this.xlate);
+      this.xlate = grown;
+    }
+    let w = this.xlate[c]!;
+    if (w === -2) { w = this.code(strings[c]!); this.xlate[c] = w; }
+    return w;
   }
 
   /** The dictionary so far: earlier chunks (same objects, so the writer emits only a delta) + new strings. */
@@ -152,6 +183,36 @@ export class TraceWriter {
     d.mem.codes[i] = d.mem.code(r.mem);
     d.cause.codes[i] = d.cause.code(r.cause);
     d.name.codes[i] = d.name.code(r.name);
+    if (++this.n === this.capacity) this.flush();
+  }
+
+  /** Appends row `i` of staged columns (same rules as `append`: rows in ts order). */
+  appendStagedRow(src: StagedColumns, i: number): void {
+    const ts = src.ts[i]!;
+    if (ts < this.lastTs) throw new Error(`TraceWriter: rows must be sorted by ts (${ts} after ${this.lastTs})`);
+    this.lastTs = ts;
+    const k = this.n;
+    this.tsCol[k] = ts;
+    this.tsValid[k] = 1;
+    let v = src.dur[i]!;
+    if (v !== v) { this.durValid[k] = 0; this.durCol[k] = 0; } else { this.durValid[k] = 1; this.durCol[k] = v; }
+    v = src.addr[i]!;
+    if (v !== v) { this.addrValid[k] = 0; this.addrCol[k] = 0; } else { this.addrValid[k] = 1; this.addrCol[k] = v; }
+    v = src.bytes[i]!;
+    if (v !== v) { this.bytesValid[k] = 0; this.bytesCol[k] = 0; } else { this.bytesValid[k] = 1; this.bytesCol[k] = v; }
+    v = src.corr[i]!;
+    if (v !== v) { this.corrValid[k] = 0; this.corrCol[k] = 0; } else { this.corrValid[k] = 1; this.corrCol[k] = v; }
+    v = src.stream[i]!;
+    if (v !== v) { this.streamValid[k] = 0; this.stream[k] = 0; } else { this.streamValid[k] = 1; this.stream[k] = v; }
+    const d = this.dicts;
+    const { codes, strings } = src;
+    d.op.codes[k] = d.op.translate(strings.op, codes.op[i]!);
+    d.agent.codes[k] = d.agent.translate(strings.agent, codes.agent[i]!);
+    d.obj.codes[k] = d.obj.translate(strings.obj, codes.obj[i]!);
+    d.peer.codes[k] = d.peer.translate(strings.peer, codes.peer[i]!);
+    d.mem.codes[k] = d.mem.translate(strings.mem, codes.mem[i]!);
+    d.cause.codes[k] = d.cause.translate(strings.cause, codes.cause[i]!);
+    d.name.codes[k] = d.name.translate(strings.name, codes.name[i]!);
     if (++this.n === this.capacity) this.flush();
   }
 
