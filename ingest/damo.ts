@@ -61,9 +61,9 @@ export const damoFormat: IngestFormat = {
   description: 'DAMON results: `damo record` file (zlib JSON) or `damo report raw` text',
   sniff: (_path, head) => isDamoRecordHead(head) || isReportRawHead(head),
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    await withImpliedAllocations(sink, 'anon', async (s, final) => {
+    await withImpliedAllocations(sink, 'anon', async (s) => {
       let done = 0;
-      const progress = (n: number) => { if (final) ctx.progress(n); };
+      const progress = (n: number) => ctx.progress(n);
       for (const file of files) {
         const head = readFileHead(file);
         if (isReportRawHead(head)) await parseDamoReportRaw(file, readLineChunks(file, (n) => progress(done + n)), s);

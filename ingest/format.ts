@@ -11,6 +11,11 @@ export type FormatName = (typeof FORMAT_NAMES)[number];
 export interface RowSink {
   /** Appends one row (copied; reuse the object). Any `ts` order. */
   append(row: TraceRow): void;
+  /**
+   * Appends a row that goes before every `append`ed row of the same ts (and after earlier leading
+   * rows): for rows known only at the end of a pass, such as implied allocations at ts 0.
+   */
+  appendLeading(row: TraceRow): void;
   /** Trace metadata (META keys of trace/schema.ts); set freely before the ingest ends. */
   readonly metadata: Map<string, string>;
   /**

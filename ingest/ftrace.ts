@@ -38,8 +38,8 @@ export const ftraceFormat: IngestFormat = {
     return headLines(head).some((l) => l.startsWith('# tracer:') || KNOWN_EVENTS.has(EVENT_LINE.exec(l)?.[6] ?? ''));
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    await withImpliedAllocations(sink, 'anon', async (s, final) => {
-      await parseTextFiles(files, final ? (n) => ctx.progress(n) : undefined, (file, lines) => parseFtrace(file, lines, s));
+    await withImpliedAllocations(sink, 'anon', async (s) => {
+      await parseTextFiles(files, (n) => ctx.progress(n), (file, lines) => parseFtrace(file, lines, s));
     });
   },
 };

@@ -3,11 +3,11 @@
  * DAMON, nvprof, nsys without CUDA_GPU_MEMORY_USAGE_EVENTS). Replay models only memory it knows an
  * `alloc` for, so without these the derived access rows would be dropped as unmapped.
  *
- * Two passes over the source: the first collects the 2 MiB VA blocks the access rows touch and the
- * exact ranges the source frees; then one `alloc` per freed range and per maximal run of touched
- * blocks outside them is written at ts 0 (before every row: the sink sorts stably), owned by cpu0,
- * named `mem@0x<start>#0` (allocated before the trace, the Kineto reader's naming); the second pass
- * writes the rows. A source that has alloc rows of its own gets none (its allocations are the truth).
+ * One pass over the source: its rows go to the sink while a collector notes the 2 MiB VA blocks the
+ * access rows touch and the exact ranges the source frees; at the end one `alloc` per freed range and
+ * per maximal run of touched blocks outside them is written at ts 0 as a *leading* row (before every
+ * row of the trace), owned by cpu0, named `mem@0x<start>#0` (allocated before the trace, the Kineto
+ * reader's naming). A source that has alloc rows of its own gets none (its allocations are the truth).
  */
 import type { RowSink } from './format.ts';
 import type { MemKind } from './trace/schema.ts';
@@ -16,8 +16,8 @@ import type { TraceRow } from './trace/writer.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
 import { objectName } from './kineto/file-reader.ts';
 
-/** A pass over every source file into `sink`; `final` is false for the collecting pass. */
-export type SourcePass = (sink: RowSink, final: boolean) => Promise<void> | void;
+/** One pass over every source file into `sink`. */
+export type SourcePass = (sink: RowSink) => Promise<void> | void;
 
 /** Collects what the first pass needs; drops everything else. */
 class RangeCollector implements RowSink {
@@ -40,13 +40,20 @@ class RangeCollector implements RowSink {
     for (let b = Math.floor(r.addr / VA_BLOCK_SIZE); b <= last; b++) this.blocks.add(b);
   }
 
+  appendLeading(r: TraceRow): void { this.append(r); }
   unmapped(): void {}
 }
 
-/** Runs `pass` twice (collect, then write), emitting the implied allocations in between. */
+/** Runs `pass` once into `sink`, then adds the implied allocations as leading rows. */
 export async function withImpliedAllocations(sink: RowSink, mem: MemKind, pass: SourcePass): Promise<void> {
   const collector = new RangeCollector();
-  await pass(collector, false);
+  const tee: RowSink = {
+    metadata: sink.metadata,
+    append(r) { collector.append(r); sink.append(r); },
+    appendLeading(r) { collector.append(r); sink.appendLeading(r); },
+    unmapped(kind, count) { sink.unmapped(kind, count); },
+  };
+  await pass(tee);
   if (!collector.sawAlloc) {
     const ranges = impliedRanges(collector.blocks, collector.freed);
     const row = emptyRow();
@@ -55,10 +62,9 @@ export async function withImpliedAllocations(sink: RowSink, mem: MemKind, pass: 
       row.ts = 0 as Ns; row.op = 'alloc'; row.agent = 'cpu0'; row.mem = mem;
       row.addr = start as Addr; row.bytes = (end - start) as Bytes; row.obj = objectName(start, 0);
       row.name = 'implied';
-      sink.append(row);
+      sink.appendLeading(row);
     }
   }
-  await pass(sink, true);
 }
 
 /**

@@ -75,16 +75,16 @@ export const nsysFormat: IngestFormat = {
   description: 'Nsight Systems SQLite export (nsys export --type sqlite), schema 2.9-3.20',
   sniff: (path, head) => isSqliteHeader(head) && looksLikeNsys(sqliteTablesOf(path)),
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    const pass = (s: RowSink, final: boolean) => {
+    const pass = (s: RowSink) => {
       let done = 0;
       for (const file of files) {
         readNsysFile(file, s);
         done += statSync(file).size;
-        if (final) ctx.progress(done);
+        ctx.progress(done);
       }
     };
     // With memory usage events the export has its own allocations: one pass, nothing implied.
-    if (files.some(hasAllocationEvents)) pass(sink, true);
+    if (files.some(hasAllocationEvents)) pass(sink);
     else await withImpliedAllocations(sink, 'managed', pass);
   },
 };

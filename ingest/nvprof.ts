@@ -72,9 +72,9 @@ export const nvprofFormat: IngestFormat = {
     return looksLikeNvprofText(headLines(head, 40));
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    await withImpliedAllocations(sink, 'managed', async (s, final) => {
+    await withImpliedAllocations(sink, 'managed', async (s) => {
       let done = 0;
-      const progress = (n: number) => { if (final) ctx.progress(n); };
+      const progress = (n: number) => ctx.progress(n);
       for (const file of files) {
         if (isSqliteHeader(readFileHead(file, 16))) readNvprofFile(file, s);
         else {

@@ -50,8 +50,8 @@ export const uvmLogFormat: IngestFormat = {
     });
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    await withImpliedAllocations(sink, 'managed', async (s, final) => {
-      await parseTextFiles(files, final ? (n) => ctx.progress(n) : undefined, (file, lines) => parseUvmLog(file, lines, s));
+    await withImpliedAllocations(sink, 'managed', async (s) => {
+      await parseTextFiles(files, (n) => ctx.progress(n), (file, lines) => parseUvmLog(file, lines, s));
     });
   },
 };

@@ -48,10 +48,7 @@ export function headLines(head: Uint8Array, max = 20): string[] {
   return text.split('\n').slice(0, max).map(stripCr);
 }
 
-/**
- * Reads line-oriented text files one after the other through `parse`, reporting progress in bytes over
- * all of them (only on the final pass of a two-pass reader, so the bar moves once).
- */
+/** Reads line-oriented text files one after the other through `parse`, reporting progress in bytes over all of them. */
 export async function parseTextFiles(
   files: readonly string[],
   progress: ((bytesRead: number) => void) | undefined,

@@ -71,6 +71,34 @@ describe('SortingTraceWriter', () => {
     expect(readdirSync(dir).filter((f) => f.includes('spill'))).toEqual(['spill.arrow']);
   });
 
+  it('puts leading rows before every appended row of equal ts, in memory and across spilled runs', async () => {
+    for (const runRows of [1000, 7]) {
+      const path = join(dir, `leading-${runRows}.arrow`);
+      const w = new SortingTraceWriter(path, { runRows, batchRows: 4 });
+      const tss = [5, 0, 3, 0, 5, 1, 0, 2, 9, 3, 0, 5, 4, 0, 1, 3, 0, 2];
+      appendAll(w, tss);
+      // Leading rows come at the end of the input (as implied allocations do) yet must sort first among
+      // equal ts: lead-b (ts 0) and lead-c (ts 0) before every appended ts-0 row, in their own order;
+      // lead-a (ts 3) before the appended ts-3 rows.
+      const r = emptyRow();
+      for (const [name, ts] of [['lead-a', 3], ['lead-b', 0], ['lead-c', 0]] as const) {
+        r.ts = ts as Ns; r.op = 'alloc'; r.agent = 'cpu0'; r.name = name; r.obj = null; r.addr = null;
+        w.appendLeading(r);
+      }
+      expect(w.rows).toBe(tss.length + 3);
+      await w.close();
+      const names = (await readAllRows(path)).map((x) => x.name);
+      const appended = expectedNames(tss);
+      const tsOf = (name: string) => tss[Number(name.slice(3))]!;
+      const expected = [
+        'lead-b', 'lead-c', ...appended.filter((n) => tsOf(n) === 0),
+        ...appended.filter((n) => tsOf(n) > 0 && tsOf(n) < 3),
+        'lead-a', ...appended.filter((n) => tsOf(n) >= 3),
+      ];
+      expect(names).toEqual(expected);
+    }
+  });
+
   it('records unmapped counts as JSON with sorted keys', async () => {
     const path = join(dir, 'unmapped.arrow');
     const w = new SortingTraceWriter(path, { metadata: { [META.sourceFormat]: 'x' } });

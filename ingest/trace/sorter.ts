@@ -57,9 +57,8 @@ class Interner {
 interface RunCursor {
   /** ts of the current row; Infinity when exhausted. */
   ts: number;
-  /** The staged columns the current row lives in, and its index there. */
-  readonly src: StagedColumns;
-  readonly index: number;
+  /** Appends the current row to `out`. */
+  emit(out: TraceWriter): void;
   /** Moves to the next row within the loaded batch; false when the batch is used up (call `refill`). */
   step(): boolean;
   /** Loads the next batch (updates `ts`; Infinity when there is none). */
@@ -77,6 +76,8 @@ export class SortingTraceWriter implements RowSink {
   private readonly interners = Object.fromEntries(DICT_COLUMNS.map((c) => [c, new Interner()])) as Record<DictColumn, Interner>;
   private readonly unmappedCounts = new Map<string, number>();
   private readonly runFiles: string[] = [];
+  /** rows that precede every appended row of equal ts (a handful, e.g. implied allocations) */
+  private readonly leading: TraceRow[] = [];
   private n = 0;
   private total = 0;
   private done = false;
@@ -89,7 +90,7 @@ export class SortingTraceWriter implements RowSink {
   }
 
   /** Rows appended so far. */
-  get rows(): number { return this.total + this.n; }
+  get rows(): number { return this.total + this.n + this.leading.length; }
 
   /** Number of runs spilled to disk so far (for tests and benches). */
   get spilledRuns(): number { return this.runFiles.length; }
@@ -121,6 +122,12 @@ export class SortingTraceWriter implements RowSink {
     cd.name[i] = it.name.code(r.name);
   }
 
+  appendLeading(r: TraceRow): void {
+    if (this.done) throw new Error('SortingTraceWriter: append after close/abort');
+    if (!Number.isFinite(r.ts)) throw new Error(`SortingTraceWriter: ts must be a finite number (got ${r.ts})`);
+    this.leading.push({ ...r });
+  }
+
   unmapped(kind: string, count = 1): void {
     this.unmappedCounts.set(kind, (this.unmappedCounts.get(kind) ?? 0) + count);
   }
@@ -138,6 +145,8 @@ export class SortingTraceWriter implements RowSink {
     out.metadata.set(META.unmapped, JSON.stringify(this.unmappedSummary()));
     const cursors: RunCursor[] = [];
     try {
+      // Leading rows are run 0: the merge gives ties to the lowest run.
+      if (this.leading.length > 0) cursors.push(new LeadingRunCursor([...this.leading].sort((a, b) => a.ts - b.ts)));
       for (const f of this.runFiles) cursors.push(await SpilledRunCursor.open(f, this.interners));
       cursors.push(new MemoryRunCursor(this.sortedRun(), this.n));
       await mergeInto(cursors, out);
@@ -156,6 +165,7 @@ export class SortingTraceWriter implements RowSink {
     this.done = true;
     this.removeRuns();
     this.n = 0;
+    this.leading.length = 0;
   }
 
   private removeRuns(): void {
@@ -224,13 +234,28 @@ function stringTables(interners: Record<DictColumn, Interner>): Record<DictColum
   return Object.fromEntries(DICT_COLUMNS.map((c) => [c, interners[c].strings])) as unknown as Record<DictColumn, readonly string[]>;
 }
 
+/** Rows given whole (appendLeading), already sorted. */
+class LeadingRunCursor implements RunCursor {
+  ts: number;
+  private k = 0;
+  constructor(private readonly rows: TraceRow[]) { this.ts = rows.length > 0 ? rows[0]!.ts : Infinity; }
+  emit(out: TraceWriter): void { out.append(this.rows[this.k]!); }
+  step(): boolean {
+    this.ts = ++this.k < this.rows.length ? this.rows[this.k]!.ts : Infinity;
+    return true;
+  }
+  async refill(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
 /** The last, in-memory run (already in sorted order). */
 class MemoryRunCursor implements RunCursor {
   ts: number;
   index = 0;
-  constructor(readonly src: StagedColumns, private readonly n: number) {
+  constructor(private readonly src: StagedColumns, private readonly n: number) {
     this.ts = n > 0 ? src.ts[0]! : Infinity;
   }
+  emit(out: TraceWriter): void { out.appendStagedRow(this.src, this.index); }
   step(): boolean {
     this.index++;
     this.ts = this.index < this.n ? this.src.ts[this.index]! : Infinity;
@@ -243,8 +268,8 @@ class MemoryRunCursor implements RunCursor {
 /** Reads a spilled run back batch by batch, translating its dictionary codes to the ingest's codes. */
 class SpilledRunCursor implements RunCursor {
   ts = Infinity;
-  index = 0;
-  src!: StagedColumns;
+  private index = 0;
+  private src!: StagedColumns;
   private batchIndex = -1;
   private len = 0;
 
@@ -285,6 +310,8 @@ class SpilledRunCursor implements RunCursor {
     this.ts = this.src.ts[0]!;
   }
 
+  emit(out: TraceWriter): void { out.appendStagedRow(this.src, this.index); }
+
   step(): boolean {
     if (++this.index < this.len) { this.ts = this.src.ts[this.index]!; return true; }
     return false;
@@ -302,7 +329,7 @@ class SpilledRunCursor implements RunCursor {
 async function mergeInto(cursors: RunCursor[], out: TraceWriter): Promise<void> {
   if (cursors.length === 1) {
     const c = cursors[0]!;
-    while (c.ts !== Infinity) { out.appendStagedRow(c.src, c.index); if (!c.step()) await c.refill(); }
+    while (c.ts !== Infinity) { c.emit(out); if (!c.step()) await c.refill(); }
     return;
   }
   const heap: number[] = [];
@@ -323,7 +350,7 @@ async function mergeInto(cursors: RunCursor[], out: TraceWriter): Promise<void> 
   for (let k = (heap.length >> 1) - 1; k >= 0; k--) siftDown(k);
   while (heap.length > 0) {
     const c = cursors[heap[0]!]!;
-    out.appendStagedRow(c.src, c.index);
+    c.emit(out);
     if (!c.step()) await c.refill();
     if (c.ts === Infinity) {
       heap[0] = heap[heap.length - 1]!;
