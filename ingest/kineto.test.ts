@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CollectingSink } from '../fixtures/ingest/collecting-sink.ts';
+import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { ingest, readHead } from './ingest.ts';
 import { kinetoFormat, readKineto } from './kineto.ts';
@@ -16,7 +17,6 @@ const TRACES = new URL('../../shared/traces/', import.meta.url).pathname;
 const SMALL = new URL('../fixtures/kineto/small.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'hetmem-kineto-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let seq = 0;
 
 async function read(files: string[]): Promise<CollectingSink> {
   const sink = new CollectingSink();
@@ -24,12 +24,7 @@ async function read(files: string[]): Promise<CollectingSink> {
   return sink;
 }
 
-function writeTemp(text: string | Uint8Array, name = 'trace.json'): string {
-  const sub = mkdtempSync(join(dir, `t${seq++}-`));
-  const file = join(sub, name);
-  writeFileSync(file, text);
-  return file;
-}
+const writeTemp = tempFileWriter(dir);
 
 async function readError(files: string[]): Promise<BadInputError> {
   const e = await read(files).then(() => null, (err: unknown) => err);

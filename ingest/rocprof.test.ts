@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink } from '../fixtures/ingest/collecting-sink.ts';
+import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
 import { ingest, readHead } from './ingest.ts';
 import { kinetoFormat } from './kineto.ts';
@@ -18,7 +19,6 @@ const SMALL = new URL('../fixtures/rocprof/small.json', import.meta.url).pathnam
 const KINETO_SMALL = new URL('../fixtures/kineto/small.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'hetmem-rocprof-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let seq = 0;
 
 async function read(file: string): Promise<CollectingSink> {
   const sink = new CollectingSink();
@@ -26,12 +26,7 @@ async function read(file: string): Promise<CollectingSink> {
   return sink;
 }
 
-function writeTemp(text: string | Uint8Array, name = 'trace.json'): string {
-  const sub = mkdtempSync(join(dir, `t${seq++}-`));
-  const file = join(sub, name);
-  writeFileSync(file, text);
-  return file;
-}
+const writeTemp = tempFileWriter(dir);
 
 async function readError(file: string): Promise<BadInputError> {
   const e = await read(file).then(() => null, (err: unknown) => err);
