@@ -151,6 +151,20 @@ class NsysFile {
     return loadEnum(this.db, this.tables, table, fallback);
   }
 
+  /**
+   * Starts `this.row` from a CUPTI GPU activity row whose first columns are
+   * rowid, start, end, deviceId, streamId, correlationId (kernels, memsets).
+   */
+  private gpuActivity(check: RowCheck, v: readonly unknown[], op: 'kernel' | 'write'): void {
+    const r = this.row;
+    check.rowid = v[0] as number;
+    clearRow(r);
+    const ts = check.int('start', v[1]);
+    r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = op;
+    r.agent = `gpu${check.optInt('deviceId', v[3]) ?? 0}`;
+    r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+  }
+
   private string(check: RowCheck, field: string, v: unknown): string | null {
     if (v === null || v === undefined) return null;
     if (typeof v === 'string') return v;
@@ -218,12 +232,7 @@ class NsysFile {
       { names: ['deviceId'] }, { names: ['streamId'] }, { names: ['correlationId'] },
       { names: ['demangledName', 'shortName', 'name'] },
     ])) {
-      check.rowid = v[0] as number;
-      clearRow(r);
-      const ts = check.int('start', v[1]);
-      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'kernel';
-      r.agent = `gpu${check.optInt('deviceId', v[3]) ?? 0}`;
-      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      this.gpuActivity(check, v, 'kernel');
       r.name = this.string(check, 'demangledName', v[6]);
       this.sink.append(r);
     }
@@ -237,12 +246,7 @@ class NsysFile {
       { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
       { names: ['deviceId'] }, { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true }, { names: ['memKind'] },
     ])) {
-      check.rowid = v[0] as number;
-      clearRow(r);
-      const ts = check.int('start', v[1]);
-      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'write';
-      r.agent = `gpu${check.optInt('deviceId', v[3]) ?? 0}`;
-      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+      this.gpuActivity(check, v, 'write');
       r.bytes = check.int('bytes', v[6]) as Bytes;
       const kind = v[7] === null ? undefined : memKinds.get(check.signedInt('memKind', v[7]));
       r.name = `Memset (${memKindLabel(kind) ?? 'Device'})`;
