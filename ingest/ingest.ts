@@ -5,15 +5,17 @@
  * left behind.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, openSync, readSync, closeSync, statSync, readFileSync, mkdirSync } from 'node:fs';
+import { createReadStream, statSync, readFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
 import { startProgress } from '../common/progress.ts';
 import { FORMAT_NAMES, type FormatName, type IngestFormat } from './format.ts';
 import { FORMATS, formatByName } from './formats.ts';
 import { META } from './trace/schema.ts';
 import { SortingTraceWriter } from './trace/sorter.ts';
+import { readHead } from './text/file-head.ts';
+
+export { readHead };
 
 export interface IngestOptions {
   /** A format name, or `auto` (default) to sniff each file. */
@@ -32,9 +34,6 @@ export interface IngestResult {
   sourceSha256: string;
   unmapped: Record<string, number>;
 }
-
-/** Bytes of each file's start given to `sniff` (gunzipped when the file is gzip). */
-const SNIFF_BYTES = 64 * 1024;
 
 export const INGEST_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -80,38 +79,22 @@ function fileSize(f: string): number {
   }
 }
 
-/** The one format every file sniffs as (FORMATS order decides between formats that both match). */
+/**
+ * The one format every file sniffs as (FORMATS order decides between formats that both match), or the
+ * format whose `companions` the other files are (an ET with its Kineto trace).
+ */
 function sniffFormat(files: string[]): IngestFormat {
   let chosen: IngestFormat | undefined;
+  let chosenFrom = files[0];
   for (const f of files) {
     const head = readHead(f);
     const fmt = FORMATS.find((x) => x.sniff(f, head));
     if (!fmt) throw new BadInputError(f, undefined, undefined, `format not recognised (give --format; known formats: ${FORMAT_NAMES.join(', ')})`);
-    if (chosen && chosen !== fmt) throw new BadInputError(f, undefined, undefined, `looks like ${fmt.name} but ${files[0]} looks like ${chosen.name}; ingest one format at a time`);
-    chosen = fmt;
+    if (!chosen || chosen === fmt || chosen.companions?.includes(fmt.name)) { chosen ??= fmt; continue; }
+    if (fmt.companions?.includes(chosen.name)) { chosen = fmt; chosenFrom = f; continue; }
+    throw new BadInputError(f, undefined, undefined, `looks like ${fmt.name} but ${chosenFrom} looks like ${chosen.name}; ingest one format at a time`);
   }
   return chosen!;
-}
-
-/** The first bytes of a file, gunzipped when it starts with the gzip magic. */
-export function readHead(file: string): Uint8Array {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = new Uint8Array(SNIFF_BYTES);
-    const n = readSync(fd, buf, 0, SNIFF_BYTES, 0);
-    const head = buf.subarray(0, n);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      try {
-        // A truncated gzip stream: flush what inflates instead of failing at the missing end.
-        return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, SNIFF_BYTES);
-      } catch {
-        return new Uint8Array(0);
-      }
-    }
-    return head;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** sha256 over the raw bytes of all files, in order. */

@@ -38,6 +38,15 @@ const CASES: [string, FormatName][] = [
   ['kineto-hta/trace_filter/sampled_rank-1.json.gz', 'kineto'],
   ['kineto-hta/negative_queue_length_values_check/rank0.json.gz', 'kineto'],
   ['kineto-hta/df_index_resolver/df_index_resolver.json.gz', 'kineto'],
+  // Execution Traces alone (et.test.ts checks them with their Kineto traces, byte by byte per op)
+  ['pytorch-et/param/linear_et.json.gz', 'et'],
+  ['pytorch-et/param/hf_GPT2_et.json.gz', 'et'],
+  ['pytorch-et/param/resnet_1gpu_et.json.gz', 'et'],
+  ['pytorch-et/param/resnet_2gpu_et.json.gz', 'et'],
+  ['pytorch-et/hta/benchmark_simple_add_et.json.gz', 'et'],
+  // their Kineto traces, given alone, are Kineto traces
+  ['pytorch-et/param/linear_kineto.json.gz', 'kineto'],
+  ['pytorch-et/hta/benchmark_simple_add_trace.json.gz', 'kineto'],
 ];
 
 /** Documentation and licence files that travel with the traces; everything else is a trace. */
