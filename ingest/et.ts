@@ -28,6 +28,7 @@ import { readHead } from './text/file-head.ts';
 import { kinetoFormat } from './kineto.ts';
 import { EtGraph } from './et/et-graph.ts';
 import { KinetoLinks } from './et/kineto-links.ts';
+import { matchOps } from './et/op-matching.ts';
 import { ObjectPlacer } from './trace/placement.ts';
 import { META } from './trace/schema.ts';
 import type { Addr, Bytes, Ns } from './trace/units.ts';
@@ -85,6 +86,7 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
   const g = await EtGraph.read(et, sink, (n) => ctx.progress(n));
   const links = kineto ? await KinetoLinks.read(kineto) : null;
   const owned = links?.byOwner() ?? new Map<number, number[]>();
+  const match = links ? matchOps(g.rfId, g.name, links) : null;
 
   const n = g.nodes;
   const S = g.storageKey.length;
@@ -101,8 +103,8 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
   };
   for (let i = 0; i < n; i++) {
     if (links) {
-      const rf = g.rfId[i]!;
-      const acts = rf === rf ? owned.get(rf) : undefined;
+      const m = match![i]!;
+      const acts = m >= 0 ? owned.get(m) : undefined;
       if (acts && acts.length > 0) {
         linkedActivities += acts.length;
         start[i] = links.gTs[acts[0]!]!;
@@ -111,9 +113,10 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
         end[i] = e;
         const d = links.gDevice[acts[0]!]!;
         opGpu[i] = `gpu${d === d ? d : 0}`;
-      } else {
-        const w = rf === rf ? links.cpuWindow.get(rf) : undefined;
-        if (w) { start[i] = w[0]; end[i] = w[1]; } else if (g.tensorStart[i + 1]! > g.tensorStart[i]!) sink.unmapped('et:op_not_in_kineto');
+      } else if (m >= 0) {
+        start[i] = links.opStart[m]!; end[i] = links.opEnd[m]!;
+      } else if (g.tensorStart[i + 1]! > g.tensorStart[i]!) {
+        sink.unmapped('et:op_not_in_kineto');
       }
     } else {
       const gpu = g.leaf[i] && !g.noWork[i] ? gpuOf(i) : null;
@@ -190,7 +193,7 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
     const gpu = opGpu[i];
     if (!gpu) continue;
     if (links) {
-      const acts = owned.get(g.rfId[i]!)!;
+      const acts = owned.get(match![i]!)!;
       for (const x of acts) {
         const d = links.gDevice[x]!;
         const st = links.gStream[x]!;

@@ -2,9 +2,8 @@
  * The part of a Kineto trace an Execution Trace needs: which GPU activities (kernels, memsets, memcpys)
  * each ET op launched, and when the op ran on the CPU.
  *
- * Links, as PyTorch and HTA use them: an ET node's `rf_id` is the Kineto `cpu_op`/`user_annotation`
- * event's `Record function id` (newer Kineto) or `External id` (older Kineto, where the two are the
- * same number); a runtime launch (`cuda_runtime`/`cuda_driver`) belongs to the innermost CPU op that
+ * Links, as PyTorch and HTA use them: an ET node is a Kineto `cpu_op`/`user_annotation` event
+ * (et/op-matching.ts decides which); a runtime launch (`cuda_runtime`/`cuda_driver`) belongs to the innermost CPU op that
  * encloses it on the same thread (time nesting: the profiler's own call stack, which HTA's
  * `CallGraph` rebuilds the same way); a GPU activity belongs to the launch with the same `correlation`
  * (CUPTI's correlation id, also drawn as the `ac2g` flow).
@@ -22,7 +21,7 @@ const GPU_CATS = new Set(['kernel', 'gpu_memset', 'gpu_memcpy']);
 const RUNTIME_CATS = new Set(['cuda_runtime', 'cuda_driver']);
 const CPU_CATS = new Set(['cpu_op', 'user_annotation']);
 
-/** GPU activities (columnar), their owner ET key, and the CPU-side window of each keyed op. */
+/** GPU activities and CPU ops (columnar), and which CPU op launched each activity. */
 export class KinetoLinks {
   /** µs anchor every `ns` below is relative to (the integer µs of the first timed event) */
   anchorUs = Number.NaN;
@@ -33,19 +32,23 @@ export class KinetoLinks {
   readonly gStream: number[] = [];
   readonly gCorr: number[] = [];
   readonly gName: string[] = [];
-  /** rf key of the op that launched it (NaN: no enclosing CPU op with a key) */
+  /** index of the CPU op that launched it (-1: no enclosing CPU op) */
   readonly gOwner: number[] = [];
   /** `deviceProperties` (id, name, totalGlobalMem) when the trace has them */
   readonly devices: { id: number; name?: string; memory?: number }[] = [];
-  /** rf key → CPU op window [start, end] (ns) */
-  readonly cpuWindow = new Map<number, [number, number]>();
+  // CPU ops (cpu_op, user_annotation), sorted by start once read
+  readonly opStart: number[] = [];
+  readonly opEnd: number[] = [];
+  /** `Record function id`, else `External id` (NaN when neither) */
+  readonly opKey: number[] = [];
+  readonly opName: string[] = [];
 
-  /** Activity indices per rf key, in time order. */
+  /** Activity indices per launching CPU op, in time order. */
   byOwner(): Map<number, number[]> {
     const m = new Map<number, number[]>();
     for (let i = 0; i < this.gTs.length; i++) {
       const k = this.gOwner[i]!;
-      if (k !== k) continue;
+      if (k < 0) continue;
       let l = m.get(k);
       if (!l) m.set(k, (l = []));
       l.push(i);
@@ -58,7 +61,7 @@ export class KinetoLinks {
     const k = new KinetoLinks();
     // CPU ops and runtime calls per thread, for the nesting sweep
     const threads = new Map<string, { ops: number[]; rt: number[] }>();
-    const opStart: number[] = [], opEnd: number[] = [], opKey: number[] = [];
+    const opStart: number[] = [], opEnd: number[] = [], opKey: number[] = [], opName: string[] = [];
     const rtTs: number[] = [], rtCorr: number[] = [];
     const thread = (e: Record<string, unknown>) => {
       const key = `${String(e.pid)}:${String(e.tid)}`;
@@ -89,18 +92,15 @@ export class KinetoLinks {
         if (isGpu) {
           const corr = num(args.correlation);
           k.gTs.push(ts); k.gDur.push(dur); k.gDevice.push(num(args.device)); k.gStream.push(num(args.stream));
-          k.gCorr.push(corr); k.gName.push(typeof e.name === 'string' ? e.name : cat); k.gOwner.push(Number.NaN);
+          k.gCorr.push(corr); k.gName.push(typeof e.name === 'string' ? e.name : cat); k.gOwner.push(-1);
         } else if (isRt) {
           thread(e).rt.push(rtTs.length);
           rtTs.push(ts); rtCorr.push(num(args.correlation));
         } else {
-          const key = num(args['Record function id'] ?? args['External id'] ?? args['external id']);
-          if (key !== key) return;
           thread(e).ops.push(opStart.length);
-          opStart.push(ts); opEnd.push(ts + dur); opKey.push(key);
-          const w = k.cpuWindow.get(key);
-          if (!w) k.cpuWindow.set(key, [ts, ts + dur]);
-          else { w[0] = Math.min(w[0], ts); w[1] = Math.max(w[1], ts + dur); }
+          opStart.push(ts); opEnd.push(ts + dur);
+          opKey.push(num(args['Record function id'] ?? args['External id'] ?? args['external id']));
+          opName.push(typeof e.name === 'string' ? e.name : '');
         }
       },
     });
@@ -124,12 +124,19 @@ export class KinetoLinks {
           stack.push(next);
         }
         while (stack.length && opEnd[stack[stack.length - 1]!]! < at) stack.pop();
-        if (stack.length && rtCorr[r] === rtCorr[r]) ownerOfCorr.set(rtCorr[r]!, opKey[stack[stack.length - 1]!]!);
+        if (stack.length && rtCorr[r] === rtCorr[r]) ownerOfCorr.set(rtCorr[r]!, stack[stack.length - 1]!);
       }
+    }
+    // CPU ops renumbered in start order (the order op matching walks)
+    const byStart = Array.from({ length: opStart.length }, (_, i) => i).sort((a, b) => opStart[a]! - opStart[b]! || a - b);
+    const rank = new Int32Array(opStart.length);
+    for (const [r, i] of byStart.entries()) {
+      rank[i] = r;
+      k.opStart.push(opStart[i]!); k.opEnd.push(opEnd[i]!); k.opKey.push(opKey[i]!); k.opName.push(opName[i]!);
     }
     for (let i = 0; i < k.gTs.length; i++) {
       const owner = ownerOfCorr.get(k.gCorr[i]!);
-      if (owner !== undefined) k.gOwner[i] = owner;
+      if (owner !== undefined) k.gOwner[i] = rank[owner]!;
     }
     return k;
   }

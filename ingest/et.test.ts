@@ -1,0 +1,161 @@
+/**
+ * The Execution Trace reader on the shared real traces (../shared/traces/pytorch-et). Every expected
+ * number is recomputed from the JSON itself (fixtures/ingest/et-json.ts: plain JSON.parse and
+ * arithmetic) or written out by hand from the file, never taken from the reader.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
+import { gpuBytes, loadEt, storageExtents, tensorsOf, type EtNodeJson } from '../fixtures/ingest/et-json.ts';
+import { readEt, NOMINAL_KERNEL_NS } from './et.ts';
+import { ingest } from './ingest.ts';
+import type { TraceRow } from './trace/writer.ts';
+
+const ET = new URL('../../shared/traces/pytorch-et/', import.meta.url).pathname;
+const SIMPLE_ADD = [ET + 'hta/benchmark_simple_add_et.json.gz', ET + 'hta/benchmark_simple_add_trace.json.gz'] as const;
+const LINEAR = [ET + 'param/linear_et.json.gz', ET + 'param/linear_kineto.json.gz'] as const;
+const tmp = mkdtempSync(join(tmpdir(), 'hetmem-et-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function read(files: readonly string[]): Promise<CollectingSink> {
+  const sink = new CollectingSink();
+  await readEt(files, sink, quietContext);
+  return sink;
+}
+
+/** Read and write bytes per op label (`name#id`) from the access rows. */
+function perOp(rows: readonly TraceRow[]): Map<string, [number, number]> {
+  const m = new Map<string, [number, number]>();
+  for (const r of rows) {
+    if (r.op !== 'read' && r.op !== 'write') continue;
+    const e = m.get(r.name!) ?? [0, 0];
+    e[r.op === 'read' ? 0 : 1] += r.bytes!;
+    m.set(r.name!, e);
+  }
+  return m;
+}
+
+/** The same table recomputed from the JSON for the ops that have access rows. */
+function expectedPerOp(nodes: readonly EtNodeJson[], labels: Iterable<string>): Map<string, [number, number]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const m = new Map<string, [number, number]>();
+  for (const label of labels) {
+    const n = byId.get(Number(label.slice(label.lastIndexOf('#') + 1)))!;
+    expect(label).toBe(`${n.name}#${n.id}`);
+    m.set(label, [gpuBytes(n, 'inputs'), gpuBytes(n, 'outputs')]);
+  }
+  return m;
+}
+
+/** Allocation size per object, and the same from the JSON (agent names: cuda:N → gpuN, cpu → cpu0). */
+function expectAllocationsMatchJson(sink: CollectingSink, nodes: readonly EtNodeJson[]): void {
+  const got = new Map(sink.op('alloc').map((r) => [r.obj!, r.bytes!]));
+  const want = new Map([...storageExtents(nodes)].map(([k, v]) => {
+    const [id, dev] = k.split('@');
+    return [`storage${id}@${dev === 'cpu' ? 'cpu0' : `gpu${dev!.slice(5) || '0'}`}`, v];
+  }));
+  expect(got).toEqual(want);
+  // 2 MiB-aligned, no two objects overlap
+  const allocs = sink.op('alloc').sort((a, b) => a.addr! - b.addr!);
+  for (const [i, a] of allocs.entries()) {
+    expect(a.addr! % (2 * 1024 * 1024)).toBe(0);
+    if (i > 0) expect(a.addr!).toBeGreaterThanOrEqual(allocs[i - 1]!.addr! + allocs[i - 1]!.bytes!);
+  }
+  // every allocation is freed once, not before it is allocated, and every access lies inside one
+  const frees = new Map(sink.op('free').map((r) => [r.obj!, r]));
+  for (const a of sink.op('alloc')) expect(frees.get(a.obj!)!.ts).toBeGreaterThanOrEqual(a.ts);
+  const byObj = new Map(sink.op('alloc').map((r) => [r.obj!, r]));
+  for (const r of sink.rows.filter((x) => x.op === 'read' || x.op === 'write')) {
+    const a = byObj.get(r.obj!)!;
+    expect(r.addr!).toBeGreaterThanOrEqual(a.addr!);
+    expect(r.addr! + r.bytes!).toBeLessThanOrEqual(a.addr! + a.bytes!);
+    expect(r.ts).toBeGreaterThanOrEqual(a.ts);
+    expect(r.ts).toBeLessThanOrEqual(frees.get(r.obj!)!.ts);
+  }
+}
+
+describe('ET with its Kineto trace', () => {
+  it('benchmark_simple_add: the four GPU ops read and write what their tensors say (by hand)', async () => {
+    const sink = await read(SIMPLE_ADD);
+    // From the JSON by hand: aten::uniform_ (nodes 8, 13) fill one 256×256 float tensor each (65536 × 4
+    // = 262144 B, read and written: in-place); aten::add (nodes 36, 58) read two such tensors, write one.
+    expect(Object.fromEntries(perOp(sink.rows))).toEqual({
+      'aten::uniform_#8': [262144, 262144], 'aten::uniform_#13': [262144, 262144],
+      'aten::add#36': [524288, 262144], 'aten::add#58': [524288, 262144],
+    });
+    expect(Object.fromEntries(perOp(sink.rows))).toEqual(Object.fromEntries(expectedPerOp(loadEt(SIMPLE_ADD[0]).nodes, perOp(sink.rows).keys())));
+    // the trace's four kernels (2 distribution kernels, 2 vectorized_elementwise), at their observed
+    // durations: 5, 5, 3, 3 µs
+    const kernels = sink.op('kernel');
+    expect(kernels.map((k) => [k.corr, k.dur])).toEqual([[22, 5000], [39, 5000], [53, 3000], [72, 3000]]);
+    // the first kernel launched at 1689360808083239 µs; the earliest op using a storage (aten::rand,
+    // node 4 ↔ External id 2) started at 1689360788495703 µs: 19587536 µs before
+    expect(kernels[0]!.ts).toBe(19_587_536_000);
+    expect(sink.unmappedObject).toEqual({});
+    expectAllocationsMatchJson(sink, loadEt(SIMPLE_ADD[0]).nodes);
+    // CPU tensors (the 40 MiB cache-clearing buffers) are pageable memory of cpu0
+    expect(sink.op('alloc', (r) => r.agent === 'cpu0').every((r) => r.mem === 'pageable')).toBe(true);
+    expect(sink.op('alloc', (r) => r.agent === 'gpu0').every((r) => r.mem === 'device')).toBe(true);
+  });
+
+  it('param linear: per-op read and write bytes of every linked op equal the JSON\'s tensor sizes', async () => {
+    const sink = await read(LINEAR);
+    const { nodes } = loadEt(LINEAR[0]);
+    const got = perOp(sink.rows);
+    // The ET is one training step of a 4-layer MLP; its forward addmm ops are the big readers: at
+    // least 20 of the ops with GPU tensors must be linked to kernels.
+    expect(got.size).toBeGreaterThan(20);
+    expect(got).toEqual(expectedPerOp(nodes, got.keys()));
+    // every kernel row is a Kineto GPU activity of an op whose accesses carry its correlation
+    const corrs = new Set(sink.rows.filter((r) => r.op === 'read' || r.op === 'write').map((r) => r.corr));
+    for (const r of sink.rows.filter((x) => x.op === 'read' || x.op === 'write')) expect(sink.op('kernel', (k) => k.corr === r.corr)).toHaveLength(1);
+    expect(corrs.size).toBeGreaterThan(0);
+    expectAllocationsMatchJson(sink, nodes);
+    // the 2 undefined tensors (device '') of the JSON are counted, not dropped silently
+    const undefinedTensors = nodes.flatMap((n) => [...tensorsOf(n, 'inputs'), ...tensorsOf(n, 'outputs')]).filter((t) => t[5] === '').length;
+    expect(sink.unmappedObject['et:undefined_tensor']).toBe(undefinedTensors);
+  });
+
+  it('--format auto takes the ET and its Kineto trace together, in either order', async () => {
+    const out = join(tmp, 'sa.arrow');
+    const r = await ingest([SIMPLE_ADD[1], SIMPLE_ADD[0]], { format: 'auto', output: out });
+    expect(r.format).toBe('et');
+    expect(r.rows).toBe((await read(SIMPLE_ADD)).rows.length);
+  });
+});
+
+describe('ET alone (nominal kernels in op order)', () => {
+  /** Ops that get a nominal kernel, recomputed: leaves with a CUDA tensor, neither views nor aten::empty*. */
+  function nominalOps(nodes: readonly EtNodeJson[]): EtNodeJson[] {
+    const parentOf = (n: EtNodeJson) => (n.parent ?? n.ctrl_deps) as number;
+    const parents = new Set(nodes.filter((n) => parentOf(n) !== n.id).map(parentOf));
+    const schemaOf = (n: EtNodeJson) => (n.op_schema as string | undefined) ??
+      ((n.attrs as { name: string; value: unknown }[] | undefined)?.find((a) => a.name === 'op_schema')?.value as string | undefined) ?? '';
+    const isView = (n: EtNodeJson) => { const ret = schemaOf(n).split('->').pop() ?? ''; return schemaOf(n).includes('->') && /Tensor\([a-z]+\)/.test(ret) && !ret.includes('!'); };
+    return nodes.filter((n) => !parents.has(n.id) && !isView(n) && !/^aten::(empty|empty_strided|empty_like|new_empty|new_empty_strided)$/.test(n.name) &&
+      [...tensorsOf(n, 'inputs'), ...tensorsOf(n, 'outputs')].some((t) => t[5].startsWith('cuda') && t[3] > 0)).sort((a, b) => a.id - b.id);
+  }
+
+  for (const [file, gpu] of [['param/resnet_1gpu_et.json.gz', 'gpu0'], ['param/resnet_2gpu_et.json.gz', 'gpu1'], ['param/hf_GPT2_et.json.gz', 'gpu0'], ['param/linear_et.json.gz', 'gpu0']] as const) {
+    it(`${file}: one ${NOMINAL_KERNEL_NS / 1000} µs kernel per compute op on ${gpu}, accesses and allocations from the JSON`, async () => {
+      const sink = await read([ET + file]);
+      const { nodes } = loadEt(ET + file);
+      const ops = nominalOps(nodes);
+      const kernels = sink.op('kernel');
+      expect(kernels.map((k) => k.corr)).toEqual(ops.map((n) => n.id));
+      expect(kernels.map((k) => k.ts)).toEqual(ops.map((_, i) => i * NOMINAL_KERNEL_NS));
+      expect(new Set(kernels.map((k) => k.agent))).toEqual(new Set([gpu]));
+      const got = perOp(sink.rows);
+      expect(got).toEqual(expectedPerOp(nodes, got.keys()));
+      expectAllocationsMatchJson(sink, nodes);
+    });
+  }
+});
+
+describe('bad input', () => {
+  it('a Kineto trace alone is not an ET', async () => {
+    await expect(read([SIMPLE_ADD[1]])).rejects.toThrow(/no Execution Trace/);
+  });
+});
