@@ -12,6 +12,7 @@ import { startProgress } from '../common/progress.ts';
 import { MEM_KINDS, OPS, type Op } from '../ingest/trace/schema.ts';
 import { TraceReader, type TraceBatch } from '../ingest/trace/reader.ts';
 import { Topology } from './interconnect/topology.ts';
+import { replayedMemKind } from './device-alloc.ts';
 import { cpuAtomic } from './memory/hazards.ts';
 import { AGENT_CPU, MemoryModel } from './memory/memory-model.ts';
 import type { Platform } from './platform.ts';
@@ -92,7 +93,7 @@ function tables(model: MemoryModel, b: TraceBatch, agentMap: ReadonlyMap<string,
   const agents = Int32Array.from(b.dictionary('agent'), (s) => model.agentNames.indexOf(agentMap.get(s) ?? s));
   const objNames = b.dictionary('obj');
   const objs = Int32Array.from(objNames, (s) => model.events.id(s));
-  const mems = Int8Array.from(b.dictionary('mem'), (s) => MEM_KINDS.indexOf(s as (typeof MEM_KINDS)[number]));
+  const mems = Int8Array.from(b.dictionary('mem'), (s) => MEM_KINDS.indexOf(replayedMemKind(s, model.platform.policy.device_alloc) as (typeof MEM_KINDS)[number]));
   return { ops, agents, objs, mems, names: b.dictionary('name'), objNames };
 }
 

@@ -28,14 +28,14 @@ const POLICY_FIELDS: Record<keyof Policy, Kind> = {
   eviction: ['lru_alloc'], thrashing: 'onoff', thrashing_threshold: 'int', thrashing_lapse: 'ns', thrashing_nap: 'ns',
   thrashing_pin_threshold: 'int', thrashing_pin: 'ns', access_counters: 'onoff', access_counter_threshold: 'int',
   gpu_peer_fault: ['migrate', 'remote'], p2p_fallback: ['sysmem', 'revoke_lru', 'fail'], rdma_registration: ['pinned', 'odp'],
-  timeline_interval: 'ns',
+  timeline_interval: 'ns', device_alloc: ['device', 'managed'],
 };
 /** Policy defaults (REFERENCE.md §2.2 batch 256, §2.4 prefetch on / 51 %, §2.6, §2.7). */
 export const DEFAULT_POLICY: Record<keyof Policy, string | number | boolean> = {
   fault_batch: 256, prefetch: 'on', prefetch_threshold: 51, hmm_cpu_fault: 'page', eviction: 'lru_alloc',
   thrashing: 'on', thrashing_threshold: 3, thrashing_lapse: '500us', thrashing_nap: '500us', thrashing_pin_threshold: 10,
   thrashing_pin: '150ms', access_counters: 'off', access_counter_threshold: 256, gpu_peer_fault: 'migrate',
-  p2p_fallback: 'sysmem', rdma_registration: 'pinned', timeline_interval: 0,
+  p2p_fallback: 'sysmem', rdma_registration: 'pinned', timeline_interval: 0, device_alloc: 'device',
 };
 const AGENT_FIELDS: Record<string, Record<string, Kind>> = {
   cpu: { kind: 'string', socket: 'int', memory: 'string' },

@@ -65,6 +65,8 @@ export type HmmCpuFault = 'page' | 'bigpage' | 'block';
 export type P2pFallback = 'sysmem' | 'revoke_lru' | 'fail';
 export type RdmaRegistration = 'pinned' | 'odp';
 export type PeerFault = 'migrate' | 'remote';
+/** `device` = as recorded; `managed` = device allocations replayed as managed memory (device-alloc.ts). */
+export type DeviceAlloc = 'device' | 'managed';
 
 export interface Policy {
   fault_batch: number;
@@ -83,6 +85,8 @@ export interface Policy {
   gpu_peer_fault: PeerFault;
   p2p_fallback: P2pFallback;
   rdma_registration: RdmaRegistration;
+  /** how `device` allocations of the trace are replayed (device-alloc.ts); default `device` */
+  device_alloc: DeviceAlloc;
   /** timeline.parquet interval; 0 = automatic (≤ 1000 intervals) */
   timeline_interval: Ns;
 }
