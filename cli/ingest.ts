@@ -26,6 +26,8 @@ in alloc order from 0x${PLACEMENT_BASE.toString(16)}; rows may be unsorted (sort
 Examples:
   hetmem ingest fixtures/rdma-ring-4.csv -o ring.arrow
   hetmem ingest --format kineto rank0.json.gz rank1.json.gz -o train.arrow
+  hetmem ingest step_et.json.gz step_kineto.json.gz -o step.arrow   # ET + the same run's Kineto (either order)
+  hetmem ingest step_et.json.gz -o step.arrow                       # ET alone: nominal 10 us kernels in op order
 
 Exit codes: 0 ok, 2 bad input (message "file:line: column: problem"), 1 internal error.
 `)

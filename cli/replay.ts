@@ -18,6 +18,9 @@ Examples:
   hetmem replay v.arrow --platform a100-pcie4 -o run/
   hetmem replay rank3.arrow --platform h100-pcie5 --map gpu3=gpu0 -o run-rank3/
   hetmem replay v.arrow --platform gtx1080ti-pcie3 --set gpu0.memory=256MiB --set policy.prefetch=off -o run-oversub/
+  hetmem replay step.arrow --platform a100-pcie4 --set policy.device_alloc=managed --set gpu0.memory=192MiB -o run-managed/
+      (policy.device_alloc=managed replays the trace's cudaMalloc memory as managed memory: the what-if
+       "this training step, oversubscribed on a smaller GPU")
 
 Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 internal error.
 `)

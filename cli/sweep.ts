@@ -24,7 +24,8 @@ Read it whole with hetmem query/report, or as a hive-partitioned dataset from Du
 Examples:
   hetmem sweep rdma.arrow --platform consumer-pcie4-256m --vary gpu0.bar=256MiB,1GiB,4GiB -o sweep/
   hetmem sweep k.arrow --vary platform=a100-pcie4,h100-pcie5 --vary gpu0.memory=8GiB,16GiB --workers 2 -o sweep/
-  hetmem sweep k.arrow --platform a100-pcie4 --vary policy.prefetch=on,off --shard "$JOB_COMPLETION_INDEX/4" -o /shared/sweep/`)
+  hetmem sweep k.arrow --platform a100-pcie4 --vary policy.prefetch=on,off --shard "$JOB_COMPLETION_INDEX/4" -o /shared/sweep/
+  hetmem sweep step.arrow --platform a100-pcie4 --vary policy.device_alloc=managed --vary gpu0.memory=128MiB,192MiB,256MiB,384MiB -o sweep/`)
     .action(async (trace: string, opts: { platform?: string; vary?: VaryAxis[]; workers?: number; shard?: string; map: Record<string, string>; out: string }) => {
       if (!opts.vary || opts.vary.length === 0) throw new UsageError('sweep: give at least one --vary key=v1,v2');
       const r = await sweep({ trace, platform: opts.platform, vary: opts.vary, out: opts.out, workers: opts.workers, shard: opts.shard, agents: opts.map, progress: true });
