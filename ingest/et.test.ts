@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
-import { gpuBytes, loadEt, storageExtents, tensorsOf, type EtNodeJson } from '../fixtures/ingest/et-json.ts';
+import { gpuBytes, loadEt, peakLiveGpuBytes, storageExtents, tensorsOf, type EtNodeJson } from '../fixtures/ingest/et-json.ts';
 import { readEt, NOMINAL_KERNEL_NS } from './et.ts';
 import { ingest } from './ingest.ts';
+import { META } from './trace/schema.ts';
+import { VA_BLOCK_SIZE } from './trace/units.ts';
 import type { TraceRow } from './trace/writer.ts';
 
 const ET = new URL('../../shared/traces/pytorch-et/', import.meta.url).pathname;
@@ -150,6 +152,9 @@ describe('ET alone (nominal kernels in op order)', () => {
       const got = perOp(sink.rows);
       expect(got).toEqual(expectedPerOp(nodes, got.keys()));
       expectAllocationsMatchJson(sink, nodes);
+      // the footprint the trace states (peak of live storages in 2 MiB chunks), recomputed by brute force
+      const info = JSON.parse(sink.metadata.get(META.sourceInfo)!) as { gpu_footprint_bytes: Record<string, number> };
+      expect(info.gpu_footprint_bytes).toEqual({ [gpu]: peakLiveGpuBytes(nodes, VA_BLOCK_SIZE) });
     });
   }
 });

@@ -27,6 +27,7 @@ import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { readHead } from './text/file-head.ts';
 import { kinetoFormat } from './kineto.ts';
 import { EtGraph } from './et/et-graph.ts';
+import { gpuFootprint } from './et/footprint.ts';
 import { KinetoLinks } from './et/kineto-links.ts';
 import { matchOps } from './et/op-matching.ts';
 import { ObjectPlacer } from './trace/placement.ts';
@@ -224,6 +225,7 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
   })));
   sink.metadata.set(META.sourceInfo, JSON.stringify({
     format: 'et', schema: g.schema, file: basename(et), nodes: n, storages: order.length, kernels,
+    gpu_footprint_bytes: gpuFootprint(g),
     timing: links ? `kineto:${basename(kineto!)}` : `nominal:${NOMINAL_KERNEL_NS}ns`,
   }));
 }
