@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../common/bad-input.ts';
+import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { gpuBytes, loadEt, peakLiveGpuBytes, storageExtents, tensorsOf, type EtNodeJson } from '../fixtures/ingest/et-json.ts';
 import { readEt, NOMINAL_KERNEL_NS } from './et.ts';
@@ -160,7 +162,27 @@ describe('ET alone (nominal kernels in op order)', () => {
 });
 
 describe('bad input', () => {
+  const write = tempFileWriter(tmp);
+  const node = (extra: string) => `{"name": "aten::add", "id": 5, "rf_id": 1, "parent": 1, ${extra}"inputs": [[1,2,0,4,4,"cuda:0"]], "input_types": ["Tensor(float)"], "outputs": [], "output_types": []}`;
+
   it('a Kineto trace alone is not an ET', async () => {
     await expect(read([SIMPLE_ADD[1]])).rejects.toThrow(/no Execution Trace/);
+  });
+
+  it('a node without an id names file, line and field', async () => {
+    const f = write(`{"schema": "1.0.1",\n "nodes": [\n${node('').replace('"id": 5, ', '')}\n]}`, 'x_et.json');
+    const e = await read([f]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BadInputError);
+    expect((e as Error).message).toBe(`${f}:3: nodes[0].id: expected a number`);
+  });
+
+  it('a tensor with a negative numel is refused, naming the node and side', async () => {
+    const f = write(`{"schema": "1.0.1", "nodes": [\n${node('').replace('[1,2,0,4,4', '[1,2,0,-4,4')}]}`, 'x_et.json');
+    await expect(read([f])).rejects.toThrow(/:2: nodes\[0\]\.inputs: tensor of storage 2: offset 0, numel -4/);
+  });
+
+  it('truncated JSON is bad input, not a crash', async () => {
+    const f = write(`{"schema": "1.0.1", "nodes": [\n${node('').slice(0, 40)}`, 'x_et.json');
+    await expect(read([f])).rejects.toBeInstanceOf(BadInputError);
   });
 });
