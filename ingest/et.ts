@@ -7,8 +7,9 @@
  * - Every storage becomes one allocation (`obj` = `storage<id>@<agent>`), as large as the largest
  *   extent any tensor argument gives it ((offset + numel) × itemsize); GPU storages are `device`
  *   memory of `gpuN` (`cuda:N`; bare `cuda` = gpu0), CPU ones `pageable` memory of cpu0. Storages are
- *   placed 2 MiB-aligned in allocation order by the canonical placement rule (trace/placement.ts) —
- *   the caching allocator's real addresses are not in the ET. An ET records no frees: a storage is
+ *   placed 2 MiB-aligned in allocation order by the canonical placement rule (trace/placement.ts), in
+ *   one address space for every device (CUDA's unified virtual addressing), so storages of different
+ *   GPUs never overlap — the caching allocator's real addresses are not in the ET. An ET records no frees: a storage is
  *   allocated when the first op using it starts and freed when the last one ends.
  * - An op's GPU work reads the op's input tensor ranges and writes its output tensor ranges: the reads
  *   at its first GPU activity, the writes at its last (several kernels of one op are not split by
@@ -17,7 +18,9 @@
  *   op are 0-dim scalars PyTorch passes by value to the kernel (TensorIterator's CPU-scalar rule), so
  *   they are not GPU memory accesses. Ops without GPU work (CPU ops) emit no accesses.
  * - With Kineto: an op's GPU activities are the kernels, memsets and memcpys its launches started
- *   (et/kineto-links.ts), at their observed times. Without: each leaf op with a GPU tensor that is not
+ *   (et/kineto-links.ts), at their observed times, all as `kernel` rows (a memcpy's bytes are the op's
+ *   tensor accesses; it is not a modeled `copy`). Kineto GPU work of ops outside the ET is counted
+ *   (`kineto:gpu_activity_without_et_op`), not replayed. Without: each leaf op with a GPU tensor that is not
  *   a view or a bare allocation (et/et-graph.ts `launchesNothing`) gets one kernel of
  *   `NOMINAL_KERNEL_NS`, back to back in op order on its GPU.
  */
@@ -36,9 +39,9 @@ import type { Addr, Bytes, Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
 
 /**
- * Duration of each op's kernel when there is no Kineto trace (ET-only): 10 µs, the order of a small
- * ATen kernel plus its launch on current GPUs (kernel launch overhead alone is ~5 µs, REFERENCE-free
- * rule of thumb). The what-if questions (what migrates, what evicts) do not depend on it; the step time does.
+ * Duration of each op's kernel when there is no Kineto trace (ET-only): 10 µs. An assumption, not a
+ * measurement — the order of a small ATen kernel plus its launch; the ET records no times. What
+ * migrates and what evicts depends on the op order and the tensors, not on this; the step time does.
  */
 export const NOMINAL_KERNEL_NS = 10_000 as Ns;
 
