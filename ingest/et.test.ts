@@ -131,15 +131,30 @@ describe('ET with its Kineto trace', () => {
 });
 
 describe('ET alone (nominal kernels in op order)', () => {
-  /** Ops that get a nominal kernel, recomputed: leaves with a CUDA tensor, neither views nor aten::empty*. */
+  /**
+   * Ops that get a nominal kernel, recomputed top-down by recursion over the children: an op "does
+   * work" when it has a CUDA tensor and a schema, is not a view (returns `Tensor(a)` without `!`), a metadata query
+   * (returns neither a tensor nor `()`) or an allocation (aten::empty*, aten::resize_), and no op
+   * below it does work.
+   */
   function nominalOps(nodes: readonly EtNodeJson[]): EtNodeJson[] {
     const parentOf = (n: EtNodeJson) => (n.parent ?? n.ctrl_deps) as number;
-    const parents = new Set(nodes.filter((n) => parentOf(n) !== n.id).map(parentOf));
+    const children = new Map<number, EtNodeJson[]>();
+    for (const n of nodes) if (parentOf(n) !== n.id) children.set(parentOf(n), [...(children.get(parentOf(n)) ?? []), n]);
     const schemaOf = (n: EtNodeJson) => (n.op_schema as string | undefined) ??
       ((n.attrs as { name: string; value: unknown }[] | undefined)?.find((a) => a.name === 'op_schema')?.value as string | undefined) ?? '';
-    const isView = (n: EtNodeJson) => { const ret = schemaOf(n).split('->').pop() ?? ''; return schemaOf(n).includes('->') && /Tensor\([a-z]+\)/.test(ret) && !ret.includes('!'); };
-    return nodes.filter((n) => !parents.has(n.id) && !isView(n) && !/^aten::(empty|empty_strided|empty_like|new_empty|new_empty_strided)$/.test(n.name) &&
-      [...tensorsOf(n, 'inputs'), ...tensorsOf(n, 'outputs')].some((t) => t[5].startsWith('cuda') && t[3] > 0)).sort((a, b) => a.id - b.id);
+    const eligible = (n: EtNodeJson): boolean => {
+      const schema = schemaOf(n);
+      if (!schema.includes('->')) return false; // autograd nodes and annotations wrap the ATen ops
+      const ret = schema.split('->').pop()!.trim();
+      if (/Tensor\([a-z]+\)/.test(ret) && !ret.includes('!')) return false;
+      if (ret !== '()' && !ret.includes('Tensor')) return false;
+      if (/^aten::(empty|empty_strided|empty_like|new_empty|new_empty_strided|resize_)$/.test(n.name)) return false;
+      return [...tensorsOf(n, 'inputs'), ...tensorsOf(n, 'outputs')].some((t) => t[5].startsWith('cuda') && t[3] > 0);
+    };
+    const workBelow = (n: EtNodeJson): boolean => (children.get(n.id) ?? []).some((c) => doesWork(c) || workBelow(c));
+    const doesWork = (n: EtNodeJson): boolean => eligible(n) && !workBelow(n);
+    return nodes.filter(doesWork).sort((a, b) => a.id - b.id);
   }
 
   for (const [file, gpu] of [['param/resnet_1gpu_et.json.gz', 'gpu0'], ['param/resnet_2gpu_et.json.gz', 'gpu1'], ['param/hf_GPT2_et.json.gz', 'gpu0'], ['param/linear_et.json.gz', 'gpu0']] as const) {

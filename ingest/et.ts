@@ -20,9 +20,9 @@
  * - With Kineto: an op's GPU activities are the kernels, memsets and memcpys its launches started
  *   (et/kineto-links.ts), at their observed times, all as `kernel` rows (a memcpy's bytes are the op's
  *   tensor accesses; it is not a modeled `copy`). Kineto GPU work of ops outside the ET is counted
- *   (`kineto:gpu_activity_without_et_op`), not replayed. Without: each leaf op with a GPU tensor that is not
- *   a view or a bare allocation (et/et-graph.ts `launchesNothing`) gets one kernel of
- *   `NOMINAL_KERNEL_NS`, back to back in op order on its GPU.
+ *   (`kineto:gpu_activity_without_et_op`), not replayed. Without: each innermost op doing GPU work (a
+ *   GPU tensor; not a view, metadata query or bare allocation: et/et-graph.ts `nominalWork`) gets one
+ *   kernel of `NOMINAL_KERNEL_NS`, back to back in op order on its GPU.
  */
 import { basename } from 'node:path';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
@@ -123,7 +123,7 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
         sink.unmapped('et:op_not_in_kineto');
       }
     } else {
-      const gpu = g.leaf[i] && !g.noWork[i] ? gpuOf(i) : null;
+      const gpu = g.nominalWork[i] ? gpuOf(i) : null;
       start[i] = cursor;
       if (gpu) { opGpu[i] = gpu; cursor += NOMINAL_KERNEL_NS; }
       end[i] = cursor;

@@ -26,8 +26,13 @@ export class EtGraph {
   readonly name: string[] = [];
   /** rf_id (NaN when absent): the key Kineto's cpu_op carries as `Record function id` / `External id` */
   readonly rfId: number[] = [];
-  /** 1 when the node has no child node (the op that launches GPU work is the innermost one) */
-  readonly leaf: number[] = [];
+  /**
+   * 1 for the ops that get a nominal kernel when there is no Kineto trace: an op with a GPU tensor
+   * that is not a no-work op (`launchesNothing`) and has no descendant that is one itself — the
+   * innermost op doing the work launches it (aten::addmm, whose only child is an aten::empty for its
+   * output, does; aten::linear, whose child aten::addmm does, does not).
+   */
+  readonly nominalWork: number[] = [];
   /** 1 for ops that launch no GPU work by their schema: views and bare allocations (see `launchesNothing`) */
   readonly noWork: number[] = [];
   /** node i's tensor arguments are [tensorStart[i], tensorStart[i+1]) */
@@ -112,13 +117,11 @@ export class EtGraph {
     forEachTensor(outs.values, outs.types, add(1));
   }
 
-  /** Sorts nodes by id (the observer numbers ops as they start) and marks leaves. */
+  /** Sorts nodes by id (the observer numbers ops as they start) and marks the nominal-work ops. */
   private finish(): void {
     this.tensorStart.push(this.tStorage.length);
     const n = this.id.length;
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.id[a]! - this.id[b]!);
-    const hasChild = new Set<number>();
-    for (let i = 0; i < n; i++) if (this.parent[i] !== this.id[i]) hasChild.add(this.parent[i]!);
     const pick = <T>(col: T[]): T[] => order.map((i) => col[i]!);
     const ts: number[][] = [[], [], [], [], []];
     const starts: number[] = [];
@@ -134,7 +137,18 @@ export class EtGraph {
     replace(this.noWork, pick(this.noWork)); replace(this.id, pick(this.id));
     replace(this.tStorage, ts[0]!); replace(this.tOffset, ts[1]!); replace(this.tNumel, ts[2]!);
     replace(this.tItemsize, ts[3]!); replace(this.tOutput, ts[4]!); replace(this.tensorStart, starts);
-    replace(this.leaf, this.id.map((id) => (hasChild.has(id) ? 0 : 1)));
+    // Children start after their parent, so in decreasing id order every child is decided first.
+    const index = new Map(this.id.map((id, i) => [id, i]));
+    const below = new Uint8Array(n); // some descendant does work
+    const work = new Array<number>(n).fill(0);
+    for (let i = n - 1; i >= 0; i--) {
+      let gpu = false;
+      for (let k = this.tensorStart[i]!; k < this.tensorStart[i + 1]! && !gpu; k++) gpu = this.storageAgent[this.tStorage[k]!]!.startsWith('gpu');
+      work[i] = gpu && !this.noWork[i] && !below[i] ? 1 : 0;
+      const p = this.parent[i] !== this.id[i] ? index.get(this.parent[i]!) : undefined;
+      if (p !== undefined && (work[i] || below[i])) below[p] = 1;
+    }
+    replace(this.nominalWork, work);
   }
 }
 
@@ -150,14 +164,18 @@ function attrMap(attrs: unknown): Map<string, unknown> {
 /**
  * Ops that launch no GPU work whatever their arguments: views, whose schema returns an alias without
  * `!` (`-> Tensor(a)`: as_strided, view, transpose, t, … — PyTorch's alias annotations in
- * native_functions.yaml; in-place ops return `Tensor(a!)` and do run kernels), and the bare
- * allocators `aten::empty*` (they only take memory from the caching allocator). Used to decide which
- * ops get a nominal kernel when there is no Kineto trace to say.
+ * native_functions.yaml; in-place ops return `Tensor(a!)` and do run kernels), ops that return
+ * neither a tensor nor `()` (`aten::result_type -> ScalarType`, `aten::size -> int`: metadata), and
+ * the bare allocators `aten::empty*` and `aten::resize_` (they only take memory from the caching
+ * allocator), and ops without a schema (autograd nodes such as TBackward0, `[param|…]` annotations:
+ * wrappers whose ATen ops do the work). Used to decide which ops get a nominal kernel when there is
+ * no Kineto trace to say.
  */
 export function launchesNothing(name: string, schema: string): boolean {
-  if (/^aten::(empty|empty_strided|empty_like|new_empty|new_empty_strided)$/.test(name)) return true;
+  if (/^aten::(empty|empty_strided|empty_like|new_empty|new_empty_strided|resize_)$/.test(name)) return true;
   const arrow = schema.lastIndexOf('->');
-  if (arrow < 0) return false;
-  const returns = schema.slice(arrow + 2);
+  if (arrow < 0) return true; // no schema: an autograd node (TBackward0) or annotation; its ATen ops do the work
+  const returns = schema.slice(arrow + 2).trim();
+  if (returns !== '()' && !returns.includes('Tensor')) return true;
   return /Tensor\([a-z]+\)/.test(returns) && !returns.includes('!');
 }
