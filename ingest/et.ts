@@ -135,14 +135,13 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
   }
 
   // Storage extents and lifetimes
-  const size = new Float64Array(S);
+  const size = g.extents();
   const first = new Float64Array(S).fill(Infinity);
   const last = new Float64Array(S).fill(-Infinity);
   for (let i = 0; i < n; i++) {
     const [a, b] = g.tensors(i);
     for (let k = a; k < b; k++) {
       const s = g.tStorage[k]!;
-      size[s] = Math.max(size[s]!, (g.tOffset[k]! + g.tNumel[k]!) * g.tItemsize[k]!);
       if (start[i] === start[i]) { first[s] = Math.min(first[s]!, start[i]!); last[s] = Math.max(last[s]!, end[i]!); }
     }
   }

@@ -51,6 +51,16 @@ export class EtGraph {
 
   get nodes(): number { return this.id.length; }
 
+  /** Each storage's size: the largest extent any tensor argument gives it, (offset + numel) × itemsize. */
+  extents(): Float64Array {
+    const size = new Float64Array(this.storageKey.length);
+    for (let k = 0; k < this.tStorage.length; k++) {
+      const s = this.tStorage[k]!;
+      size[s] = Math.max(size[s]!, (this.tOffset[k]! + this.tNumel[k]!) * this.tItemsize[k]!);
+    }
+    return size;
+  }
+
   /** Tensor arguments of node `i`: [start, end) into the t* columns. */
   tensors(i: number): [number, number] { return [this.tensorStart[i]!, this.tensorStart[i + 1]!]; }
 

@@ -22,11 +22,7 @@ export function gpuFootprint(g: EtGraph): Record<string, number> {
       lastOp[s] = i;
     }
   }
-  const size = new Float64Array(S);
-  for (let k = 0; k < g.tStorage.length; k++) {
-    const s = g.tStorage[k]!;
-    size[s] = Math.max(size[s]!, (g.tOffset[k]! + g.tNumel[k]!) * g.tItemsize[k]!);
-  }
+  const size = g.extents();
   // per GPU: +chunks at the first op, −chunks after the last; the peak of the running sum
   const delta = new Map<string, Float64Array>();
   for (let s = 0; s < S; s++) {
