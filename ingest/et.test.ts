@@ -67,17 +67,24 @@ function expectAllocationsMatchJson(sink: CollectingSink, nodes: readonly EtNode
     expect(a.addr! % (2 * 1024 * 1024)).toBe(0);
     if (i > 0) expect(a.addr!).toBeGreaterThanOrEqual(allocs[i - 1]!.addr! + allocs[i - 1]!.bytes!);
   }
-  // every allocation is freed once, not before it is allocated, and every access lies inside one
-  const frees = new Map(sink.op('free').map((r) => [r.obj!, r]));
-  for (const a of sink.op('alloc')) expect(frees.get(a.obj!)!.ts).toBeGreaterThanOrEqual(a.ts);
-  const byObj = new Map(sink.op('alloc').map((r) => [r.obj!, r]));
-  for (const r of sink.rows.filter((x) => x.op === 'read' || x.op === 'write')) {
-    const a = byObj.get(r.obj!)!;
+  // In the trace's order (rows stably sorted by ts, as the sorting sink writes them): every object is
+  // allocated once, freed once after that, and every access lies inside it, between the two.
+  const rows = [...sink.rows].sort((a, b) => a.ts - b.ts);
+  const allocAt = new Map<string, number>();
+  const freeAt = new Map<string, number>();
+  rows.forEach((r, i) => {
+    if (r.op === 'alloc') { expect(allocAt.has(r.obj!)).toBe(false); allocAt.set(r.obj!, i); }
+    if (r.op === 'free') { expect(allocAt.has(r.obj!) && !freeAt.has(r.obj!)).toBe(true); freeAt.set(r.obj!, i); }
+  });
+  expect(freeAt.size).toBe(allocAt.size);
+  rows.forEach((r, i) => {
+    if (r.op !== 'read' && r.op !== 'write') return;
+    const a = rows[allocAt.get(r.obj!)!]!;
     expect(r.addr!).toBeGreaterThanOrEqual(a.addr!);
     expect(r.addr! + r.bytes!).toBeLessThanOrEqual(a.addr! + a.bytes!);
-    expect(r.ts).toBeGreaterThanOrEqual(a.ts);
-    expect(r.ts).toBeLessThanOrEqual(frees.get(r.obj!)!.ts);
-  }
+    expect(i).toBeGreaterThan(allocAt.get(r.obj!)!);
+    expect(i).toBeLessThan(freeAt.get(r.obj!)!);
+  });
 }
 
 describe('ET with its Kineto trace', () => {

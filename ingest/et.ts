@@ -150,7 +150,8 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
   for (let i = 0; i < n; i++) if (opGpu[i]) origin = Math.min(origin, start[i]!);
   if (origin === Infinity) origin = 0;
 
-  // Allocations in allocation order (first use, then first appearance), placed 2 MiB-aligned
+  // Allocations in allocation order (first use, then first appearance), placed 2 MiB-aligned, as
+  // leading rows: at one ts, allocations come first, then frees (leading too), then accesses
   const order = Array.from({ length: S }, (_, s) => s).filter((s) => {
     if (first[s]! !== Infinity) return true;
     sink.unmapped('et:storage_never_timed');
@@ -167,10 +168,11 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
     row.ts = (first[s]! - origin) as Ns; row.op = 'alloc'; row.agent = agent;
     row.addr = addr[s]! as Addr; row.bytes = size[s]! as Bytes; row.obj = obj[s]!;
     row.mem = agent.startsWith('gpu') ? 'device' : 'pageable';
-    sink.append(row);
+    sink.appendLeading(row); // before the accesses and frees of its ts
   }
 
   // Kernels and their accesses, op by op
+  const lastAccess = new Float64Array(S).fill(-Infinity);
   let kernels = 0;
   const access = (i: number, output: number, ts: number, agent: string, corr: number): void => {
     const [a, b] = g.tensors(i);
@@ -183,6 +185,7 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
       row.addr = (addr[s]! + g.tOffset[k]! * g.tItemsize[k]!) as Addr; row.bytes = (g.tNumel[k]! * g.tItemsize[k]!) as Bytes;
       row.obj = obj[s]!; row.corr = corr; row.name = `${g.name[i]}#${g.id[i]}`;
       sink.append(row);
+      lastAccess[s] = Math.max(lastAccess[s]!, ts);
     }
   };
   const kernel = (ts: number, dur: number, agent: string, stream: number | null, corr: number, name: string): void => {
@@ -212,12 +215,14 @@ export async function readEt(files: readonly string[], sink: RowSink, ctx: Inges
     }
   }
 
-  // Frees after the last use (after every row of the same ts: appended last, sorted stably)
+  // Frees when the last op using the storage ends — before the next op's accesses at that same ts
+  // (leading rows), so back-to-back ops do not hold both working sets at once; appended (after the
+  // accesses of its ts) only when the last access itself is at that ts (a zero-length kernel).
   for (const s of order) {
     clearRow(row);
     row.ts = (last[s]! - origin) as Ns; row.op = 'free'; row.agent = g.storageAgent[s]!;
     row.addr = addr[s]! as Addr; row.bytes = size[s]! as Bytes; row.obj = obj[s]!;
-    sink.append(row);
+    if (last[s]! > lastAccess[s]!) sink.appendLeading(row); else sink.append(row);
   }
 
   const agents = [...new Set(order.map((s) => g.storageAgent[s]!))].sort();
