@@ -104,7 +104,7 @@ export const TIMELINE_METRICS = {
   linkUtil: 'link_util',
   /** ns an agent spent stalled during the interval; entity = agent */
   stall: 'stall_ns',
-  /** BAR bytes mapped at interval end (peer + CPU-visible mappings); entity = GPU (`gpu0`) (issue 4) */
+  /** BAR bytes mapped at interval end (peer + CPU-visible mappings); entity = GPU (`gpu0`) */
   barMapped: 'bar_mapped_bytes',
 } as const;
 
@@ -143,7 +143,7 @@ export interface RunSummary {
   stall_ns: Record<string, number>;
   /** key: link name, then direction (`up` / `down`, or `a->b`) */
   links: Record<string, Record<string, LinkDirectionSummary>>;
-  // issue 4: P2P/BAR (replay/p2p/), ODP, driver objects, hazards
+  // P2P/BAR (replay/p2p/), ODP, driver objects, hazards
   bar: Record<string, BarSummary>;
   /** bounce_bytes: both legs of every bounce through host memory (importer ↔ RAM and RAM ↔ GPU), = Σ `bounce` event bytes */
   p2p: { peer_maps: number; peer_unmaps: number; fallbacks: number; bounce_bytes: number; revocations: number; refused: number };
