@@ -1,5 +1,5 @@
 /**
- * Issue 6, Done when: `hetmem replay` runs on an ingested Kineto trace and on an ingested nsys trace.
+ * Real traces replay end to end: `hetmem replay` runs on an ingested Kineto trace and on an ingested nsys trace.
  * Beyond "it runs": every explicit copy of the source must reach the model as exactly one `copy` event
  * with its bytes (device-local DtoD copies included: they cost device-memory bandwidth, not a link).
  * The expected counts and bytes come from a plain read of each source (JSON.parse / SQL), not from the

@@ -19,9 +19,7 @@ function add(r: Record<string, CountBytes>, key: string, bytes: number): void {
 export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { rows: number; sha256: string }): RunSummary {
   const ev = model.events;
   const str = (i: number) => ev.strings.get(i) ?? '';
-  const kMigrate = ev.id('migrate');
-  const kEvict = ev.id('evict');
-  const kRemote = ev.id('remote');
+  const { migrate: kMigrate, evict: kEvict, remote: kRemote } = model.ids.kind;
   const total: CountBytes = { count: 0, bytes: 0 };
   const byDir: Record<string, CountBytes> = {};
   const byCause: Record<string, CountBytes> = {};
@@ -48,7 +46,7 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
   model.agentNames.forEach((a, i) => { stall[a] = model.stall[i]!; });
   const bar: RunSummary['bar'] = {};
   model.platform.agents.filter((a) => a.kind === 'gpu').forEach((a, g) => {
-    // Peak and percentiles over the timeline intervals (time-weighted by interval); `full_ns` is issue 4's.
+    // Peak and percentiles over the timeline intervals (time-weighted by interval); `full_ns` from the BAR aperture.
     const v = Array.from(timeline.barMapped[g]!).sort((x, y) => x - y);
     const pct = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))]! : 0);
     bar[a.name] = { aperture_bytes: a.kind === 'gpu' ? a.bar : 0, peak_bytes: v.length ? v[v.length - 1]! : 0, p50_bytes: pct(0.5), p99_bytes: pct(0.99), full_ns: model.barFullNs[g] ?? 0 };

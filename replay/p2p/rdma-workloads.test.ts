@@ -1,5 +1,5 @@
 /**
- * Issue 4 Done-when: the same `rdma-stream` trace on consumer-pcie4-256m and a100-pcie4; and the
+ * The P2P/BAR behaviour on real presets: the same `rdma-stream` trace on consumer-pcie4-256m and a100-pcie4; and the
  * `rdma-stream` / `progress-monitor` workloads end to end on every preset.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
