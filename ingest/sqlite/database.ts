@@ -18,11 +18,30 @@ export function isSqliteHeader(head: Uint8Array): boolean {
 }
 
 export function openReadOnly(path: string): Db {
+  let db: Db;
   try {
-    return new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (e) {
     throw new BadInputError(path, undefined, undefined, `cannot open as SQLite: ${(e as Error).message}`);
   }
+  try {
+    // better-sqlite3 opens lazily: a fake header or a truncated file fails only at the first read
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    db.close();
+    throw Object.assign(e as Error, { path }); // ingest() names it "corrupt <format> file"
+  }
+  return db;
+}
+
+/**
+ * A SQLite error (better-sqlite3's SqliteError: code `SQLITE_NOTADB`, `SQLITE_CORRUPT`, …) met while
+ * reading a file of `format` becomes bad input naming the file; other errors pass unchanged.
+ */
+export function corruptSqliteError(e: unknown, format: string, fallbackFile: string): unknown {
+  const err = e as { code?: unknown; message?: string; path?: string };
+  if (typeof err?.code !== 'string' || !err.code.startsWith('SQLITE_')) return e;
+  return new BadInputError(err.path ?? fallbackFile, undefined, undefined, `corrupt ${format} file (SQLite: ${err.message})`);
 }
 
 /** Opens `path` only long enough to list its tables; undefined when it is not a readable SQLite file. */
