@@ -28,6 +28,9 @@ Examples:
   hetmem ingest fixtures/rdma-ring-4.csv -o ring.arrow
   hetmem ingest --format kineto rank0.json.gz rank1.json.gz -o train.arrow
 
+Limits: a line, CSV record or JSON event longer than 16 MiB is rejected with its line number
+(HETMEM_MAX_RECORD_BYTES=<bytes> raises it). A forced --format that finds no rows of its kind is an error.
+
 Exit codes: 0 ok, 2 bad input (message "file:line: column: problem"), 1 internal error.
 `)
     .action(async (files: string[], opts: { format: FormatName | 'auto' } & OutFlags) => {

@@ -13,7 +13,7 @@ export function registerSweep(program: Command): void {
     .argument('<trace.arrow>', 'canonical trace')
     .option('--platform <preset|file.yaml>', 'platform of every variant (or vary it: --vary platform=a,b)')
     .option('--vary <key=v1,v2,...>', 'an axis: "platform" or any replay --set key (repeatable)', (v: string, acc: VaryAxis[] | undefined) => [...(acc ?? []), parseVary(v)])
-    .option('--workers <n>', 'worker threads (default: one per core)', (v) => positiveInt(v, '--workers'))
+    .option('--workers <n>', 'worker threads (default: as many replays as fit in 80 % of available memory, one replay estimated at 256 MiB + the trace file size; at least 1, at most one per core)', (v) => positiveInt(v, '--workers'))
     .option('--map <trace=platform>', 'replay a trace agent as a platform agent in every variant, repeatable (gpu3=gpu0)', collectMap, {})
     .option('--shard <i/N>', 'run only variants i, i+N, i+2N, … (0 <= i < N), e.g. from a Kubernetes Indexed Job or a Slurm array');
   addOutOption(cmd, 'dir', 'sweep directory (re-running skips complete variants)')
