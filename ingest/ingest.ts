@@ -58,7 +58,9 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
   try {
     sink.metadata.set(META.sourceFormat, format.name);
     await format.read(files, sink, { progress: (done) => progress.update(done) });
-    if (sink.rows === 0 && name !== 'auto') throw noRowsOfFormat(files, format.name, sink.unmappedSummary());
+    // nothing parsed but something skipped: the file is not of the forced format (an empty or
+    // header-only file is an empty trace, not an error)
+    if (sink.rows === 0 && name !== 'auto' && Object.keys(sink.unmappedSummary()).length > 0) throw noRowsOfFormat(files, format.name, sink.unmappedSummary());
     const sha = await sha256Of(files);
     sink.metadata.set(META.sourceFiles, JSON.stringify(files.map((f) => basename(f))));
     sink.metadata.set(META.sourceSha256, sha);
@@ -134,8 +136,9 @@ async function sha256Of(files: string[]): Promise<string> {
 }
 
 /**
- * A forced format that found nothing of its kind (random bytes given `--format uvm-log`, a zlib
- * stream as ftrace) is bad input, not an empty trace: the lines the reader skipped are listed.
+ * A forced format that found nothing of its kind, only lines it skipped (random bytes given
+ * `--format uvm-log`, a zlib stream as ftrace), is bad input, not an empty trace: the skipped lines
+ * are listed.
  */
 function noRowsOfFormat(files: string[], format: string, skipped: Record<string, number>): BadInputError {
   const what = Object.entries(skipped).map(([k, v]) => `${v} ${k}`).join(', ');
