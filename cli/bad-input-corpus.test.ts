@@ -10,35 +10,18 @@
  */
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from './main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hetmemInProcess, listing } from './testing/in-process.ts';
 
 const FIXTURE_SQL = readFileSync(new URL('../fixtures/ingest/nsys-unified-memory.sql', import.meta.url), 'utf8');
 const PRESET = new URL('../replay/platforms/two-gpu-nvlink.yaml', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'hetmem-corpus-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Runs `hetmem …args` in-process; returns the exit code and what went to stderr. */
-async function hetmem(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { stderr += String(s); return true; });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(['node', 'hetmem', ...args]);
-    return { code, stderr };
-  } finally {
-    spy.mockRestore();
-    out.mockRestore();
-  }
-}
-
-/** Every path below `dir` (relative, sorted), dot-files included: temporaries and locks are dot-files. */
-function listing(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).map((p) => relative(dir, join(dir, p))).sort();
-}
+const hetmem = hetmemInProcess;
 
 let seq = 0;
 function caseDir(): string {

@@ -6,30 +6,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from './main.ts';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hetmemInProcess, listing } from './testing/in-process.ts';
 import { replay } from '../replay/index.ts';
 
 const bin = new URL('../bin/hetmem.mjs', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'hetmem-faults-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function hetmem(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { stderr += String(s); return true; });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await main(['node', 'hetmem', ...args]), stderr };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
-
-function listing(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).map((p) => relative(dir, join(dir, p))).sort();
-}
+const hetmem = hetmemInProcess;
 
 /** Waits until `cond()` holds (polling every 10 ms), or fails after `ms`. */
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
@@ -51,9 +37,13 @@ async function killed(p: ChildProcess): Promise<void> {
 }
 
 let trace = '';
+/** ~400 k rows: a replay long enough (seconds) to be killed while it runs */
+let midTrace = '';
 beforeAll(async () => {
   trace = join(root, 'v.arrow');
+  midTrace = join(root, 'mid.arrow');
   expect((await hetmem('synth', 'vecadd', '--n', '100000', '-o', trace)).code).toBe(0);
+  expect((await hetmem('synth', 'vecadd', '--n', '67108864', '-o', midTrace)).code).toBe(0);
 }, 60_000);
 
 describe('kill -9 mid-run: the next run on the same output cleans up', () => {
@@ -74,7 +64,7 @@ describe('kill -9 mid-run: the next run on the same output cleans up', () => {
     const d = join(root, 'replay');
     mkdirSync(d);
     const out = join(d, 'run');
-    const p = start('replay', trace, '--platform', 'a100-pcie4', '-o', out);
+    const p = start('replay', midTrace, '--platform', 'a100-pcie4', '-o', out);
     await until(() => existsSync(join(d, '.run.lock')), 30_000, 'the lock');
     await killed(p);
     expect(readFileSync(join(d, '.run.lock'), 'utf8')).toBe(`${p.pid}\n`);

@@ -6,16 +6,20 @@
  * the synth step. `npm run bench -- sweep-memory` runs only this.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
 
-function measure(script: string): { maxRssMiB: number; seconds: number } {
+let scripts = 0;
+/** Runs `script` (TypeScript, paths relative to the repo) in a fresh process; its peak RSS and time. */
+function measure(dir: string, script: string): { maxRssMiB: number; seconds: number } {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-    `${script}\nprocess.stdout.write(String(process.resourceUsage().maxRSS));`], { cwd: root, encoding: 'utf8' });
+  // a file rather than `-e`: `--input-type=module` would reach the eval worker that hashes the trace
+  const file = join(dir, `child${scripts++}.mts`);
+  writeFileSync(file, `${script.replaceAll("'./", `'${root}`)}\nprocess.stdout.write(String(process.resourceUsage().maxRSS));\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
   return { maxRssMiB: Math.round(Number(r.stdout.trim()) / 1024), seconds: (Date.now() - t0) / 1000 };
 }
@@ -26,11 +30,11 @@ export default async function (): Promise<unknown> {
     let trace = process.env.HETMEM_BENCH_VECADD ?? '';
     if (!trace || !existsSync(trace)) {
       trace = join(dir, 'vecadd.arrow');
-      measure(`const { synth } = await import('./ingest/synth/index.ts'); synth('vecadd', { n: '4294967296' }, ${JSON.stringify(trace)});`);
+      measure(dir, `const { synth } = await import('./ingest/synth/index.ts'); synth('vecadd', { n: '4294967296' }, ${JSON.stringify(trace)});`);
     }
-    const sweep = (workers: number) => measure(`const { sweep } = await import('./replay/sweep/sweep.ts');
+    const sweep = (workers: number) => measure(dir, `const { sweep } = await import('./replay/sweep/sweep.ts');
       await sweep({ trace: ${JSON.stringify(trace)}, platform: 'a100-pcie4', vary: { 'gpu0.memory': ['40GiB', '80GiB'] }, workers: ${workers}, out: ${JSON.stringify(join(dir, `sw${workers}`))} });`);
-    const one = measure(`const { replay } = await import('./replay/index.ts');
+    const one = measure(dir, `const { replay } = await import('./replay/index.ts');
       await replay({ trace: ${JSON.stringify(trace)}, platform: 'a100-pcie4', out: ${JSON.stringify(join(dir, 'run'))} });`);
     return { rows: 25165830, oneReplay: one, sweepWorkers1: sweep(1), sweepWorkers2: sweep(2) };
   } finally {
