@@ -4,7 +4,8 @@
  */
 import { UsageError } from '../common/bad-input.ts';
 import { openDataset } from './dataset.ts';
-import { openDb, selectAll, type DbOptions, type QueryResult, type Db } from './duckdb.ts';
+import { openDb, readResult, type DbOptions, type QueryResult, type Db } from './duckdb.ts';
+import { lockDownConnection, prepareReadOnly } from './read-only-sql.ts';
 import { namedQueryNames, namedQuerySql } from './named-queries.ts';
 import { attachDataset, VIEW_NAMES } from './views.ts';
 
@@ -16,6 +17,7 @@ export async function openAnalysis(dir: string, options: DbOptions = {}): Promis
   const db = await openDb(options);
   try {
     await attachDataset(db.connection, dataset, dir);
+    await lockDownConnection(db.connection, dataset.root);
     return db;
   } catch (e) {
     db.close();
@@ -35,11 +37,22 @@ export function resolveQuery(nameOrSql: string): string {
   return nameOrSql;
 }
 
-/** Runs SQL on an open analysis database; DuckDB's errors become UsageErrors (exit code 2). */
+/**
+ * Runs read-only SQL (read-only-sql.ts: SELECT statements only) on an open analysis database and
+ * returns the last statement's result; DuckDB's errors become UsageErrors (exit code 2).
+ */
 export async function runSql(db: Db, sql: string): Promise<QueryResult> {
   try {
-    return await selectAll(db.connection, sql);
+    const statements = await prepareReadOnly(db.connection, sql);
+    try {
+      let reader;
+      for (const s of statements) reader = await s.runAndReadAll();
+      return readResult(reader!);
+    } finally {
+      for (const s of statements) s.destroySync();
+    }
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`query failed: ${(e as Error).message}`);
   }
 }

@@ -124,6 +124,20 @@ export async function attachDataset(c: DuckDBConnection, dataset: Dataset, shown
       const keys = dataset.keys.map((k) => `${lit(r.keys[k] ?? null)}::VARCHAR AS ${sqlIdent(k)}`);
       return `SELECT ${[`${sqlString(r.id)} AS run`, ...keys, '*'].join(', ')} FROM read_parquet(${sqlString(join(r.dir, file))}, hive_partitioning = false)`;
     });
-    await c.run(`CREATE VIEW ${view} AS ${parts.join('\nUNION ALL BY NAME\n')}`);
+    try {
+      await c.run(`CREATE VIEW ${view} AS ${parts.join('\nUNION ALL BY NAME\n')}`);
+    } catch (e) {
+      throw unreadableParquet(e, join(shownRoot, file));
+    }
   }
+}
+
+/**
+ * A damaged run file (truncated, overwritten, not Parquet) is bad input: the error names the file
+ * DuckDB names (else the view's file) and keeps DuckDB's reason.
+ */
+function unreadableParquet(e: unknown, fallback: string): BadInputError {
+  const message = (e as Error).message ?? String(e);
+  const file = /'([^']+\.parquet)'/.exec(message)?.[1] ?? fallback;
+  return new BadInputError(file, undefined, undefined, `is not a readable Parquet file (${message.split('\n')[0]})`);
 }

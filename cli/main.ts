@@ -5,7 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { discardAllTemps } from '../common/atomic-output.ts';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, isBadInput } from '../common/bad-input.ts';
+import { diskFullMessage, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, isBadInput } from '../common/bad-input.ts';
+import { releaseAllClaims } from '../common/output-guard.ts';
+import { rewriteCommanderError } from './output-option.ts';
 import { registerSynth } from './synth.ts';
 import { registerIngest } from './ingest.ts';
 import { registerInspect } from './inspect.ts';
@@ -24,7 +26,11 @@ export function buildProgram(): Command {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      outputError: (s, write) => write(rewriteCommanderError(s)),
+    });
   for (const register of [registerSynth, registerIngest, registerInspect, registerPlatforms, registerReplay, registerSweep, registerQuery, registerReport, registerDemo]) {
     register(program);
   }
@@ -44,12 +50,18 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   } catch (e) {
     discardAllTemps();
+    releaseAllClaims();
     if (e instanceof CommanderError) {
       // Help and version exit 0; every other commander error is a usage error.
       return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }
     if (isBadInput(e)) {
       process.stderr.write(`hetmem: ${(e as Error).message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const full = diskFullMessage(e);
+    if (full !== undefined) {
+      process.stderr.write(`hetmem: ${full}\n`);
       return EXIT_BAD_INPUT;
     }
     const err = e as Error;

@@ -13,6 +13,9 @@ export function registerQuery(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices([...RESULT_FORMATS]).default('table'))
     .option('--threads <n>', 'DuckDB threads (default 1: deterministic float sums)', (v) => Number.parseInt(v, 10))
     .addHelpText('after', `
+Free SQL is read-only: SELECT statements only (COPY, ATTACH, INSTALL/LOAD, SET, CREATE … are
+refused with exit 2), and files outside the run/sweep directory cannot be read.
+
 Relations (every one has a "run" column and one column per sweep key):
   events, timeline           events.parquet / timeline.parquet of every run
   runs                       one row per run: headline numbers of summary.json

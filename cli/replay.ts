@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
 import { collectMap, collectSet } from './replay-options.ts';
+import { addOutOption, outPath, requiredValue, type OutFlags } from './output-option.ts';
 import { formatBytes, formatNs } from '../ingest/trace/units.ts';
 import { replay, type RunSummary } from '../replay/index.ts';
 
 /** `hetmem replay <trace.arrow> --platform P [--set k=v]… [--map a=b]… -o run/`. */
 export function registerReplay(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
     .description('Replay a canonical trace on a platform model; writes events.parquet, timeline.parquet, summary.json, run.json.')
     .argument('<trace>', 'canonical trace (Arrow IPC file from hetmem ingest / synth)')
-    .requiredOption('--platform <name|file.yaml>', 'a preset (see hetmem platforms) or a platform YAML file')
+    .option('--platform <name|file.yaml>', 'a preset (see hetmem platforms) or a platform YAML file')
     .option('--set <key=value>', 'override a platform field, repeatable (gpu0.memory=8GiB, policy.prefetch=off, policy.prefetch_threshold=75)', collectSet, {})
-    .option('--map <trace=platform>', 'replay a trace agent as a platform agent, repeatable (gpu3=gpu0: one rank of an 8-GPU job on a one-GPU platform)', collectMap, {})
-    .requiredOption('-o, --output <dir>', 'run directory to write (replaced atomically)')
+    .option('--map <trace=platform>', 'replay a trace agent as a platform agent, repeatable (gpu3=gpu0: one rank of an 8-GPU job on a one-GPU platform)', collectMap, {});
+  addOutOption(cmd, 'dir', 'run directory to write (replaced atomically; only a run directory hetmem wrote is replaced)')
     .addHelpText('after', `
 Examples:
   hetmem replay v.arrow --platform a100-pcie4 -o run/
@@ -24,12 +25,14 @@ Examples:
 
 Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 internal error.
 `)
-    .action(async (trace: string, opts: { platform: string; set: Record<string, string>; map: Record<string, string>; output: string }) => {
-      const s = await replay({ trace, platform: opts.platform, set: opts.set, agents: opts.map, out: opts.output });
+    .action(async (trace: string, opts: { platform?: string; set: Record<string, string>; map: Record<string, string> } & OutFlags) => {
+      const platform = requiredValue(opts.platform, '--platform <name|file.yaml>');
+      const out = outPath(opts, 'dir');
+      const s = await replay({ trace, platform, set: opts.set, agents: opts.map, out, force: opts.force });
       const m = s.migrations;
       const dirs = Object.entries(m.by_direction).map(([k, v]) => `${k} ${v.count}× ${formatBytes(v.bytes)}`).join(', ');
       process.stderr.write(
-        `hetmem: replayed ${s.trace.rows} rows on ${s.platform} → ${opts.output}\n` +
+        `hetmem: replayed ${s.trace.rows} rows on ${s.platform} → ${out}\n` +
         `  modeled end ${formatNs(s.end_ns)}; migrations ${m.total.count} (${formatBytes(m.total.bytes)})${dirs ? `: ${dirs}` : ''}\n` +
         `  faults: gpu ${s.faults.gpu} in ${s.faults.gpu_batches} batches, cpu ${s.faults.cpu}; evictions ${s.evictions.count}; remote ${formatBytes(s.remote.bytes)}\n` +
         `  stall: ${Object.entries(s.stall_ns).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${formatNs(v)}`).join(', ') || 'none'}\n` +

@@ -1,21 +1,22 @@
 import type { Command } from 'commander';
 import { collectMap } from './replay-options.ts';
+import { addOutOption, outPath, type OutFlags } from './output-option.ts';
 import { UsageError } from '../common/bad-input.ts';
 import { sweep } from '../replay/sweep/sweep.ts';
 import { parseVary, type VaryAxis } from '../replay/sweep/variants.ts';
 
 /** `hetmem sweep <trace.arrow> --vary key=v1,v2 … -o dir`: what-if replays in worker threads. */
 export function registerSweep(program: Command): void {
-  program
+  const cmd = program
     .command('sweep')
     .description('Replay one trace under the cartesian product of variants, in parallel, into hive-style key=value run directories.')
     .argument('<trace.arrow>', 'canonical trace')
     .option('--platform <preset|file.yaml>', 'platform of every variant (or vary it: --vary platform=a,b)')
     .option('--vary <key=v1,v2,...>', 'an axis: "platform" or any replay --set key (repeatable)', (v: string, acc: VaryAxis[] | undefined) => [...(acc ?? []), parseVary(v)])
-    .option('--workers <n>', 'worker threads (default: one per core)', (v) => positiveInt(v, '--workers'))
+    .option('--workers <n>', 'worker threads (default: as many replays as fit in 80 % of available memory, one replay estimated at 256 MiB + the trace file size; at least 1, at most one per core)', (v) => positiveInt(v, '--workers'))
     .option('--map <trace=platform>', 'replay a trace agent as a platform agent in every variant, repeatable (gpu3=gpu0)', collectMap, {})
-    .option('--shard <i/N>', 'run only variants i, i+N, i+2N, … (0 <= i < N), e.g. from a Kubernetes Indexed Job or a Slurm array')
-    .requiredOption('-o, --out <dir>', 'sweep directory (re-running skips complete variants)')
+    .option('--shard <i/N>', 'run only variants i, i+N, i+2N, … (0 <= i < N), e.g. from a Kubernetes Indexed Job or a Slurm array');
+  addOutOption(cmd, 'dir', 'sweep directory (re-running skips complete variants)')
     .addHelpText('after', `
 Layout: <dir>/sweep.json and one run directory per variant, e.g.
   <dir>/platform=a100-pcie4/gpu0.bar=256MiB/{events,timeline}.parquet, summary.json, run.json
@@ -26,9 +27,10 @@ Examples:
   hetmem sweep k.arrow --vary platform=a100-pcie4,h100-pcie5 --vary gpu0.memory=8GiB,16GiB --workers 2 -o sweep/
   hetmem sweep k.arrow --platform a100-pcie4 --vary policy.prefetch=on,off --shard "$JOB_COMPLETION_INDEX/4" -o /shared/sweep/
   hetmem sweep step.arrow --platform a100-pcie4 --vary policy.device_alloc=managed --vary gpu0.memory=128MiB,192MiB,256MiB,384MiB -o sweep/`)
-    .action(async (trace: string, opts: { platform?: string; vary?: VaryAxis[]; workers?: number; shard?: string; map: Record<string, string>; out: string }) => {
+    .action(async (trace: string, opts: { platform?: string; vary?: VaryAxis[]; workers?: number; shard?: string; map: Record<string, string> } & OutFlags) => {
+      const out = outPath(opts, 'dir');
       if (!opts.vary || opts.vary.length === 0) throw new UsageError('sweep: give at least one --vary key=v1,v2');
-      const r = await sweep({ trace, platform: opts.platform, vary: opts.vary, out: opts.out, workers: opts.workers, shard: opts.shard, agents: opts.map, progress: true });
+      const r = await sweep({ trace, platform: opts.platform, vary: opts.vary, out, workers: opts.workers, shard: opts.shard, agents: opts.map, progress: true, force: opts.force });
       process.stderr.write(`sweep: ${r.variants.length} of ${r.total} variants in this shard: ran ${r.ran}, skipped ${r.skipped} (complete)\n`);
       process.stdout.write(`${r.out}\n`);
     });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync, readFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
+import { claimOutput } from '../common/output-guard.ts';
 import { startProgress } from '../common/progress.ts';
 import { FORMAT_NAMES, type FormatName, type IngestFormat } from './format.ts';
 import { FORMATS, formatByName } from './formats.ts';
@@ -16,12 +17,15 @@ import { SortingTraceWriter } from './trace/sorter.ts';
 import { readHead } from './text/file-head.ts';
 
 export { readHead };
+import { corruptSqliteError, isSqliteHeader } from './sqlite/database.ts';
 
 export interface IngestOptions {
   /** A format name, or `auto` (default) to sniff each file. */
   format?: FormatName | 'auto';
   /** The trace file to write. */
   output: string;
+  /** Replace a hetmem output of another kind at `output` (never foreign data). Default false. */
+  force?: boolean;
   /** Rows held in memory before the sorter spills a run (tests use small values). */
   runRows?: number;
 }
@@ -47,11 +51,15 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
   for (const f of files) total += fileSize(f);
   const format = name === 'auto' ? sniffFormat(files) : formatByName(name);
   mkdirSync(dirname(options.output), { recursive: true });
+  const claim = claimOutput(options.output, 'trace', { force: options.force });
   const sink = new SortingTraceWriter(options.output, { runRows: options.runRows });
   const progress = startProgress(`ingest ${format.name}`, total, 'bytes');
   try {
     sink.metadata.set(META.sourceFormat, format.name);
     await format.read(files, sink, { progress: (done) => progress.update(done) });
+    // nothing parsed but something skipped: the file is not of the forced format (an empty or
+    // header-only file is an empty trace, not an error)
+    if (sink.rows === 0 && name !== 'auto' && Object.keys(sink.unmappedSummary()).length > 0) throw noRowsOfFormat(files, format.name, sink.unmappedSummary());
     const sha = await sha256Of(files);
     sink.metadata.set(META.sourceFiles, JSON.stringify(files.map((f) => basename(f))));
     sink.metadata.set(META.sourceSha256, sha);
@@ -62,9 +70,10 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
     return { output: options.output, format: format.name, rows, sourceFiles: files.map((f) => basename(f)), sourceSha256: sha, unmapped };
   } catch (e) {
     sink.abort();
-    throw e;
+    throw corruptSqliteError(e, format.name, files.join(', '));
   } finally {
     progress.stop();
+    claim.release();
   }
 }
 
@@ -89,6 +98,9 @@ function sniffFormat(files: string[]): IngestFormat {
   for (const f of files) {
     const head = readHead(f);
     const fmt = FORMATS.find((x) => x.sniff(f, head));
+    if (!fmt && isSqliteHeader(head)) {
+      throw new BadInputError(f, undefined, undefined, 'corrupt SQLite file: it has the SQLite header but no readable nsys or nvprof tables (give --format to see SQLite\'s reason)');
+    }
     if (!fmt) throw new BadInputError(f, undefined, undefined, `format not recognised (give --format; known formats: ${FORMAT_NAMES.join(', ')})`);
     if (!chosen || chosen === fmt || chosen.companions?.includes(fmt.name)) { chosen ??= fmt; continue; }
     if (fmt.companions?.includes(chosen.name)) { chosen = fmt; chosenFrom = f; continue; }
@@ -104,4 +116,15 @@ async function sha256Of(files: string[]): Promise<string> {
     for await (const chunk of createReadStream(f)) h.update(chunk as Buffer);
   }
   return h.digest('hex');
+}
+
+/**
+ * A forced format that found nothing of its kind, only lines it skipped (random bytes given
+ * `--format uvm-log`, a zlib stream as ftrace), is bad input, not an empty trace: the skipped lines
+ * are listed.
+ */
+function noRowsOfFormat(files: string[], format: string, skipped: Record<string, number>): BadInputError {
+  const what = Object.entries(skipped).map(([k, v]) => `${v} ${k}`).join(', ');
+  return new BadInputError(files.join(', '), undefined, undefined,
+    `no ${format} rows found${what ? ` (skipped: ${what})` : ''}; is it a ${format} file? (try --format auto)`);
 }

@@ -176,7 +176,7 @@ describe('kineto: variants', () => {
 describe('kineto: malformed input', () => {
   it('names file, line and field; the problem is clear', async () => {
     const cases: [string, RegExp][] = [
-      [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": "12", "dur": 1, "args": {"device": 0}}']), /:3: traceEvents\[0\]\.ts: is not a number \(got "12"\)$/],
+      [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": "12", "dur": 1, "args": {"device": 0}}']), /:3: traceEvents\[0\]\.ts: is not a finite number \(got "12"\)$/],
       [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"device": 0}}', '{"ph": "X", "cat": "kernel", "name": "k", "ts": 2, "args": {"device": 0}}']), /:4: traceEvents\[1\]\.dur: missing$/],
       [doc(['{"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy HtoD (Pinned -> Device)", "ts": 1, "dur": 1, "args": {"device": 0, "bytes": -5}}']), /traceEvents\[0\]\.args\.bytes: is not a byte count/],
       [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"device": "gpu0"}}']), /traceEvents\[0\]\.args\.device: is not a device id/],
@@ -410,7 +410,7 @@ describe('kineto: sniffing and the ingest() path', () => {
     writeFileSync(file, readFileSync(SMALL, 'utf8').replace('"ts": 1120.000', '"ts": "late"'));
     const e = await ingest([file], { format: 'kineto', output: join(sub, 'out.arrow') }).then(() => null, (err: unknown) => err);
     expect(e).toBeInstanceOf(BadInputError);
-    expect((e as Error).message).toMatch(/bad\.json:19: traceEvents\[9\]\.ts: is not a number/);
+    expect((e as Error).message).toMatch(/bad\.json:19: traceEvents\[9\]\.ts: is not a finite number/);
     expect(readdirSync(sub)).toEqual(['bad.json']);
     expect(existsSync(join(sub, 'out.arrow'))).toBe(false);
   });

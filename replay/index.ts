@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../common/bad-input.ts';
+import { claimOutput } from '../common/output-guard.ts';
 import { runEngine } from './engine.ts';
 import { writeRun } from './output/write-run.ts';
 import { loadPlatform } from './platform-loader.ts';
@@ -39,6 +40,8 @@ export interface ReplayOptions {
   agents?: Record<string, string>;
   /** run directory to write (replaced atomically) */
   out: string;
+  /** replace a hetmem output of another kind at `out` (never foreign data). Default false. */
+  force?: boolean;
 }
 
 export async function replay(options: ReplayOptions): Promise<RunSummary> {
@@ -50,16 +53,21 @@ export async function replay(options: ReplayOptions): Promise<RunSummary> {
       throw new UsageError(`--map ${from}=${to}: platform ${platform.name} has no agent "${to}" (agents: ${platform.agents.map((a) => a.name).join(', ')})`);
     }
   }
-  const hash = sha256File(options.trace);
-  hash.catch(() => {}); // awaited below; a failed engine must not leave an unhandled rejection
-  const { model, rows } = await runEngine(options.trace, platform, undefined, agentMap);
-  const sha256 = await hash;
-  return writeRun(options.out, model, {
-    platform: { name: platform.name, source, resolved: { units: { time: 'ns', size: 'bytes', bandwidth: 'bytes/ns (= GB/s)' }, ...platform } },
-    overrides: Object.fromEntries(Object.keys(overrides).sort().map((k) => [k, overrides[k]!])),
-    ...(agentMap.size > 0 ? { agents: Object.fromEntries([...agentMap].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
-    trace: { path: options.trace, sha256, rows },
-  });
+  const claim = claimOutput(options.out, 'run', { force: options.force });
+  try {
+    const hash = sha256File(options.trace);
+    hash.catch(() => {}); // awaited below; a failed engine must not leave an unhandled rejection
+    const { model, rows } = await runEngine(options.trace, platform, undefined, agentMap);
+    const sha256 = await hash;
+    return await writeRun(options.out, model, {
+      platform: { name: platform.name, source, resolved: { units: { time: 'ns', size: 'bytes', bandwidth: 'bytes/ns (= GB/s)' }, ...platform } },
+      overrides: Object.fromEntries(Object.keys(overrides).sort().map((k) => [k, overrides[k]!])),
+      ...(agentMap.size > 0 ? { agents: Object.fromEntries([...agentMap].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
+      trace: { path: options.trace, sha256, rows },
+    });
+  } finally {
+    claim.release();
+  }
 }
 
 export { loadPlatform, presetNames } from './platform-loader.ts';

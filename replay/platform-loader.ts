@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { BadInputError } from '../common/bad-input.ts';
 import { parseBytes, type Bytes } from '../ingest/trace/units.ts';
 import { parseBandwidth, parseDuration } from './platform-units.ts';
+import { checkPlatformLimits, documentToJs } from './platform-checks.ts';
 import type {
   Agent, CostParams, LinkSpec, LinkType, P2pRule, Platform, Policy, SystemMemory,
 } from './platform.ts';
@@ -170,11 +171,13 @@ export function loadPlatform(nameOrPath: string, overrides: Record<string, strin
     const e = doc.errors[0]!;
     throw new BadInputError(file, lc.linePos(e.pos[0]).line, undefined, `YAML: ${e.message.split('\n')[0]}`);
   }
-  const raw = doc.toJS() as unknown;
+  const raw = documentToJs(doc, file);
   const v = new Validator(file, doc, lc, new Set());
   if (!isMap(raw)) throw new BadInputError(file, 1, undefined, 'a platform file is a YAML mapping');
   for (const [key, value] of Object.entries(overrides)) applyOverride(raw, key, value, v.overridden);
-  return { platform: v.platform(raw), source: file };
+  const platform = v.platform(raw);
+  checkPlatformLimits(platform, (path, problem) => v.fail(path, problem));
+  return { platform, source: file };
 }
 
 function isMap(x: unknown): x is Record<string, unknown> {

@@ -10,6 +10,7 @@ import { openDb, rowObjects, selectAll } from '../analysis/duckdb.ts';
 import { toCsv } from '../analysis/csv.ts';
 import { attachDataset } from '../analysis/views.ts';
 import { writeDirectoryAtomic, writeFileAtomic } from '../common/atomic-output.ts';
+import { claimOutput } from '../common/output-guard.ts';
 import type { ChartOutput, ReportContext } from './chart.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { dataTable, renderPage, type Section } from './page.ts';
@@ -20,6 +21,8 @@ export interface ReportOptions {
   out: string;
   /** page title (default: `hetmem report: <directory name>`) */
   title?: string;
+  /** replace a hetmem output of another kind at `out` or its data folder (never foreign data). Default false. */
+  force?: boolean;
 }
 
 export interface ReportResult {
@@ -40,8 +43,10 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
   const stem = basename(htmlPath, extname(htmlPath));
   const dataDirName = `${stem}-data`;
   const dataDir = join(dirname(htmlPath), dataDirName);
-  const db = await openDb();
+  const claims = [claimOutput(htmlPath, 'report', { force: options.force })];
+  const db = await openDb().catch((e: unknown) => { claims[0]!.release(); throw e; });
   try {
+    claims.push(claimOutput(dataDir, 'report-data', { force: options.force }));
     await attachDataset(db.connection, dataset, dir);
     const overview = await selectAll(db.connection, OVERVIEW_SQL);
     const ends = new Map(rowObjects(overview).map((r) => [String(r.run), Number(r.end_ns)]));
@@ -90,5 +95,6 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
     return { html: htmlPath, dataDir, charts: charts.map((c) => ({ id: c.id, title: c.title, csv: join(dataDir, `${c.id}.csv`) })) };
   } finally {
     db.close();
+    for (const c of claims) c.release();
   }
 }

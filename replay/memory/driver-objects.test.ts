@@ -37,8 +37,8 @@ describe('devobj-submit-twice.csv', () => {
     expect(s.hazards).toBe(0);
   });
 
-  it('no BAR room (gpu0.bar=0): the first fault moves the object to system memory; faults and zaps stay the same', async () => {
-    const { s, bytes } = await run('a100-pcie4', { 'gpu0.bar': '0' });
+  it('no BAR room (gpu0.bar=4KiB, under one 64 KiB granule; a 0-byte BAR is refused as no GPU has one): the first fault moves the object to system memory; faults and zaps stay the same', async () => {
+    const { s, bytes } = await run('a100-pcie4', { 'gpu0.bar': '4KiB' });
     expect(s.devobj).toEqual({ cpu_faults: 18, pte_zaps: 2, moves: 1, move_bytes: 64 * KiB });
     expect(await bytes('bo_move')).toEqual([64 * KiB]);
     expect(s.remote.bytes).toBe(0); // the CPU now writes its own RAM

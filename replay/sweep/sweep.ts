@@ -11,11 +11,13 @@
  * independent, deterministic replay, so the outputs are byte-identical whatever the worker count or
  * sharding.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { BadInputError, UsageError } from '../../common/bad-input.ts';
-import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from '../../common/atomic-output.ts';
+import { writeFileAtomic } from '../../common/atomic-output.ts';
+import { claimOutput } from '../../common/output-guard.ts';
+import { loadPlatform } from '../platform-loader.ts';
+import { defaultWorkers } from './memory-budget.ts';
 import { startProgress } from '../../common/progress.ts';
 import { RUN_FILES } from '../run-output.ts';
 import { runInWorkers } from './pool.ts';
@@ -31,7 +33,7 @@ export interface SweepOptions {
   vary: VaryAxis[] | Record<string, string[]>;
   /** sweep directory */
   out: string;
-  /** worker threads (default: one per core) */
+  /** worker threads (default: what memory allows, at most one per core; see defaultWorkers) */
   workers?: number;
   /** run only every N-th variant starting at i (`{index, count}` or `"i/N"`) */
   shard?: Shard | string;
@@ -39,6 +41,8 @@ export interface SweepOptions {
   progress?: boolean;
   /** trace agent → platform agent for every variant (`--map gpu3=gpu0`) */
   agents?: Record<string, string>;
+  /** replace a hetmem output of another kind at `out` (never foreign data). Default false. */
+  force?: boolean;
   /** @internal URL of the module providing `replay` (tests use a stand-in) */
   replayModule?: string;
 }
@@ -81,11 +85,16 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   if (shard && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) {
     throw new UsageError(`sweep: bad shard ${shard.index}/${shard.count}`);
   }
-  const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`sweep: --workers must be a positive integer (got ${workers})`);
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
+    throw new UsageError(`sweep: --workers must be a positive integer (got ${options.workers})`);
+  }
   if (!existsSync(options.trace) || !statSync(options.trace).isFile()) {
     throw new BadInputError(options.trace, undefined, undefined, 'trace file not found');
   }
+  const workers = options.workers ?? defaultWorkers(statSync(options.trace).size);
+  // Every variant's platform is loaded before any runs, so a bad value rejects the whole sweep with
+  // nothing written (not after some variants finished).
+  if (options.replayModule === undefined) for (const v of variants) checkVariantPlatform(v);
   const out = resolve(options.out);
   const manifest: SweepManifest = {
     schema: 'hetmem.sweep/1',
@@ -95,6 +104,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     variants: variants.map((v) => v.id),
   };
   checkManifest(out, manifest);
+  claimOutput(out, 'sweep', { force: options.force, lock: false }).release(); // only the check: shards share the directory
 
   const dirOf = (v: Variant): string => join(out, ...v.id.split('/'));
   const mine = variants.filter((v) => inShard(v, shard));
@@ -102,27 +112,23 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     id: v.id, keys: v.keys, dir: dirOf(v), status: isComplete(dirOf(v)) ? 'skipped' : 'ran',
   }));
   const todo = mine.filter((_, i) => results[i]!.status === 'ran');
-  const temps = todo.map((v) => tempPathFor(dirOf(v)));
-  const tasks: VariantTask[] = todo.map((v, i) => ({
+  // Each replay writes its variant folder atomically itself (a `.<folder>.tmp-<pid>-…` sibling renamed
+  // into place, locked against a second writer, stale temporaries of killed runs removed), so the
+  // sweep hands it the final folder: temporary names never nest.
+  const tasks: VariantTask[] = todo.map((v) => ({
     replayModule: options.replayModule ?? DEFAULT_REPLAY_MODULE,
     trace: options.trace,
     platform: v.platform,
     set: v.set,
     agents: options.agents,
-    out: temps[i]!,
+    out: dirOf(v),
   }));
   const bar = options.progress ? startProgress('sweep', todo.length, 'runs') : null;
   let done = 0;
   try {
-    await runInWorkers(tasks, workers, (i) => {
-      const final = dirOf(todo[i]!);
-      mkdirSync(dirname(final), { recursive: true });
-      commitTemp(temps[i]!, final);
-      bar?.update(++done);
-    });
+    await runInWorkers(tasks, workers, () => bar?.update(++done));
   } finally {
     bar?.stop();
-    for (const t of temps) discardTemp(t); // a no-op for the committed ones
   }
   // written once this shard's variants are complete: a failed sweep leaves only complete runs
   writeFileAtomic(join(out, SWEEP_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
@@ -142,5 +148,18 @@ function checkManifest(out: string, manifest: SweepManifest): void {
     if (old.trace !== manifest.trace || (old.platform ?? null) !== manifest.platform) {
       throw new UsageError(`${file}: this directory holds a sweep of ${old.trace} on ${old.platform ?? '(varied platforms)'}; choose another -o`);
     }
+  }
+}
+
+/**
+ * Loads one variant's platform in the parent. A bad `--vary` value is reported against `--vary`
+ * (the loader names `--set`, the flag replay uses for the same overrides).
+ */
+function checkVariantPlatform(v: Variant): void {
+  try {
+    loadPlatform(v.platform, v.set);
+  } catch (e) {
+    if (e instanceof BadInputError && e.file === '--set') throw new BadInputError('--vary', undefined, e.field, `${e.problem} (variant ${v.id})`);
+    throw e;
   }
 }
