@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { report } from '../reports/report.ts';
+import { PARTIAL_FLAG, warnIfPartial } from './partial-sweep.ts';
 
 /** `hetmem report <run-or-sweep-dir> -o report.html`: the self-contained HTML report. */
 export function registerReport(program: Command): void {
@@ -9,12 +10,14 @@ export function registerReport(program: Command): void {
     .argument('<dir>', 'run directory or sweep directory')
     .option('-o, --out <file.html>', 'report file; the CSVs go to <name>-data/ beside it', 'report.html')
     .option('--title <text>', 'page title')
+    .option(...PARTIAL_FLAG)
     .addHelpText('after', `
 Examples:
   hetmem report run/ -o run.html
   hetmem report sweep/ -o out/report.html     # adds variant comparison and capacity planning`)
-    .action(async (dir: string, opts: { out: string; title?: string }) => {
-      const r = await report(dir, { out: opts.out, title: opts.title });
+    .action(async (dir: string, opts: { out: string; title?: string; partial?: boolean }) => {
+      const r = await report(dir, { out: opts.out, title: opts.title, partial: opts.partial });
+      warnIfPartial(dir, opts.partial);
       process.stdout.write(`${r.html}\n`);
     });
 }

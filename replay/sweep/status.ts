@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BadInputError } from '../../common/bad-input.ts';
+import { BadInputError, UsageError } from '../../common/bad-input.ts';
 import { readFailures, type FailureRecord } from './failures.ts';
 import { readPlan, SWEEP_MANIFEST, variantDir } from './plan.ts';
 import { isComplete } from './sweep.ts';
@@ -101,4 +101,22 @@ export function formatStatus(s: SweepStatus, maxListed = 20): string {
   for (const id of s.missing.slice(0, maxListed)) lines.push(`  missing ${id}`);
   if (s.missing.length > maxListed) lines.push(`  … and ${s.missing.length - maxListed} more missing`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * What `query` and `report` do before reading a folder: a planned sweep with unfinished variants is a
+ * UsageError (its numbers would silently leave variants out) unless `partial` is set. Returns the
+ * status of a planned sweep (to say how many are missing), undefined for a lone run or an unplanned sweep.
+ */
+export function checkSweepComplete(dir: string, partial: boolean | undefined): SweepStatus | undefined {
+  if (!existsSync(resolve(dir)) || !statSync(resolve(dir)).isDirectory()) return undefined; // the reader says what is wrong
+  const s = sweepStatusIfPlanned(dir);
+  if (!s || isSweepComplete(s) || partial) return s;
+  throw new UsageError(`${dir}: ${missingPhrase(s)}; wait for them (hetmem sweep status ${dir} --wait) or pass --partial to use the ${s.done.length} that are done`);
+}
+
+/** "2 of 8 planned variants are not done (1 failed, 1 missing)" */
+export function missingPhrase(s: SweepStatus): string {
+  const n = s.total - s.done.length;
+  return `${n} of ${s.total} planned variant${s.total === 1 ? '' : 's'} ${n === 1 ? 'is' : 'are'} not done (${s.failed.length} failed, ${s.missing.length} missing)`;
 }
