@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synth } from '../../ingest/synth/index.ts';
 import { sweep } from './sweep.ts';
-import { ENABLE_HINT, slurmUnavailable, startLocalSlurm, type LocalSlurm } from './testing/local-slurm.ts';
+import { ENABLE_HINT, freePortPair, slurmUnavailable, startLocalSlurm, type LocalSlurm } from './testing/local-slurm.ts';
 
 const required = process.env.CI === 'true' || process.env.HETMEM_SLURM_TEST === 'required';
 const unavailable = slurmUnavailable();
@@ -41,7 +41,7 @@ describe('sweep on a real Slurm', () => {
   it('runs a 4-task job array, reports a cancelled task\'s variant missing, and a resubmission completes it identically to a local sweep', async () => {
     expect(unavailable, `Slurm is required here (CI): ${unavailable}; .ci/run installs it`).toBeNull();
     tmp = mkdtempSync(join(tmpdir(), 'hetmem-slurm-real-'));
-    slurm = startLocalSlurm(join(tmp, 'slurm'), 6917);
+    slurm = startLocalSlurm(join(tmp, 'slurm'), await freePortPair());
     const run = (...args: string[]) => {
       const r = spawnSync(process.execPath, [join(root, 'bin/hetmem.mjs'), ...args], { env: slurm!.env, encoding: 'utf8', timeout: 240_000 });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };

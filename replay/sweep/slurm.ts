@@ -98,11 +98,10 @@ export function slurmScript(p: SlurmScriptInput): string {
   ].map(shellWord);
   return [
     '#!/bin/bash',
-    `# hetmem sweep as a Slurm job array: ${p.total} variants in ${p.arraySize} tasks.`,
-    `# Task k replays variants k, k+${p.arraySize}, k+${2 * p.arraySize}, … of ${join(p.out, 'sweep.json')}; complete`,
-    '# variants are skipped, so resubmitting finishes only what is missing:',
-    `#   hetmem sweep status ${shellWord(p.out)}              (done / failed / missing)`,
-    `#   sbatch --array=2,5 ${shellWord(join(p.out, SLURM_SCRIPT))}   (only tasks 2 and 5; or rerun hetmem sweep … --slurm)`,
+    `# hetmem sweep as a Slurm job array: ${p.total} variants, ${p.arraySize} tasks; task k replays ${p.arraySize === p.total ? 'variant k' : `variants k, k+${p.arraySize}, k+${2 * p.arraySize}, …`}`,
+    `# of ${join(p.out, 'sweep.json')}. Complete variants are skipped, so a resubmission only finishes`,
+    `# what is missing. Progress: hetmem sweep status ${shellWord(p.out)}`,
+    `# Resubmit some tasks: sbatch --array=2,5 ${shellWord(join(p.out, SLURM_SCRIPT))} (or rerun hetmem sweep … --slurm)`,
     ...directives.map((d) => `#SBATCH ${d}`),
     'set -euo pipefail',
     `exec ${args.join(' ')} \\`,
