@@ -6,12 +6,13 @@
  * required in CI (CI=true) or with HETMEM_SLURM_TEST=required.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synth } from '../../ingest/synth/index.ts';
 import { sweep } from './sweep.ts';
+import { sweepOutputs } from './testing/outputs.ts';
 import { ENABLE_HINT, freePortPair, slurmUnavailable, startLocalSlurm, type LocalSlurm } from './testing/local-slurm.ts';
 
 const required = process.env.CI === 'true' || process.env.HETMEM_SLURM_TEST === 'required';
@@ -24,13 +25,6 @@ afterAll(() => {
   slurm?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Run-folder files of a sweep (not the Slurm script and task logs), relative path → bytes. */
-function outputs(dir: string): Map<string, Buffer> {
-  const files = (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => !f.startsWith('_slurm') && f !== 'sweep.sbatch' && statSync(join(dir, f)).isFile()).sort();
-  return new Map(files.map((f) => [f, readFileSync(join(dir, f))]));
-}
 
 describe('sweep on a real Slurm', () => {
   if (unavailable && !required) {
@@ -75,8 +69,8 @@ describe('sweep on a real Slurm', () => {
     const done = run('sweep', 'status', sw, '--wait', '--timeout', '180', '--poll', '1');
     expect(done.code, done.stderr + done.stdout).toBe(0);
 
-    const a = outputs(local);
-    const b = outputs(sw);
+    const a = sweepOutputs(local);
+    const b = sweepOutputs(sw);
     // 4 runs × 4 files + sweep.json
     expect([...b.keys()]).toHaveLength(17);
     expect([...b.keys()]).toEqual([...a.keys()]);

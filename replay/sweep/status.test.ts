@@ -4,7 +4,7 @@
  * `query`/`report` refuse an unfinished sweep unless told `partial`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { report } from '../../reports/report.ts';
 import { FAILED_DIR } from './failures.ts';
 import { formatStatus, sweepStatus, waitForSweep } from './status.ts';
 import { sweep } from './sweep.ts';
+import { sweepOutputs } from './testing/outputs.ts';
 
 const FAKE = new URL('./testing/fake-replay.ts', import.meta.url).href;
 const RUN_SHARD = new URL('./testing/run-shard.ts', import.meta.url).pathname;
@@ -28,13 +29,6 @@ beforeAll(() => {
   writeFileSync(trace, 'the fake engine only reads its size');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** The sweep's outputs (every file not below a dot-folder, i.e. not a temporary), relative path → bytes. */
-function outputs(dir: string): Map<string, Buffer> {
-  const files = (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => !f.split('/').some((s) => s.startsWith('.')) && statSync(join(dir, f)).isFile()).sort();
-  return new Map(files.map((f) => [f, readFileSync(join(dir, f))]));
-}
 
 async function withEnv<T>(name: string, value: string, f: () => Promise<T>): Promise<T> {
   process.env[name] = value; // worker threads copy the environment when they start
@@ -97,8 +91,8 @@ describe('sweep status', () => {
     const resumed = await sweep({ trace, vary, out: dir, workers: 1, shard: '1/2', replayModule: FAKE });
     expect(resumed.variants.map((v) => [v.id, v.status])).toEqual([['platform=pa/gpu0.bar=2', 'skipped'], ['platform=pbb/gpu0.bar=2', 'ran']]);
     expect(sweepStatus(dir).missing).toEqual([]);
-    const a = outputs(whole);
-    const b = outputs(dir);
+    const a = sweepOutputs(whole);
+    const b = sweepOutputs(dir);
     // 4 runs × 4 files + sweep.json
     expect([...b.keys()]).toHaveLength(17);
     expect([...b.keys()]).toEqual([...a.keys()]);
