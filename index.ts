@@ -6,6 +6,8 @@
  *   ingest(files, { format?, out })         → canonical trace from a real trace file
  *   replay({ trace, platform, set?, out })  → run directory; resolves to its RunSummary
  *   sweep({ trace, platform?, vary, out })  → hive-style sweep directory of run directories
+ *   submitSweep(sweepOptions, slurm?)       → the sweep as one Slurm job array; resolves to the job id
+ *   sweepStatus(dir), waitForSweep(dir, …)  → variants done / failed / missing of a sweep
  *   query(dir, nameOrSql)                   → { columns, types, rows } (DuckDB over a run or sweep)
  *   report(dir, { out })                    → self-contained HTML report + CSVs
  */
@@ -16,8 +18,12 @@ export { replay, presetNames } from './replay/index.ts';
 export type { RunSummary, RunInfo } from './replay/run-output.ts';
 export { sweep } from './replay/sweep/sweep.ts';
 export type { SweepOptions, SweepResult } from './replay/sweep/sweep.ts';
+export { submitSweep } from './replay/sweep/slurm.ts';
+export type { SlurmOptions, SlurmSubmission } from './replay/sweep/slurm.ts';
+export { sweepStatus, waitForSweep } from './replay/sweep/status.ts';
+export type { SweepStatus, WaitOptions, WaitResult } from './replay/sweep/status.ts';
 export { query, openAnalysis } from './analysis/query.ts';
-export type { QueryResult, Cell } from './analysis/query.ts';
+export type { QueryResult, QueryOptions, Cell } from './analysis/query.ts';
 export { namedQueryNames } from './analysis/named-queries.ts';
 export { report } from './reports/report.ts';
 export type { ReportOptions, ReportResult } from './reports/report.ts';

@@ -8,6 +8,7 @@ import { openDb, readResult, type DbOptions, type QueryResult, type Db } from '.
 import { lockDownConnection, prepareReadOnly } from './read-only-sql.ts';
 import { namedQueryNames, namedQuerySql } from './named-queries.ts';
 import { attachDataset, VIEW_NAMES } from './views.ts';
+import { checkSweepComplete } from '../replay/sweep/status.ts';
 
 export type { QueryResult, Cell } from './duckdb.ts';
 
@@ -57,8 +58,17 @@ export async function runSql(db: Db, sql: string): Promise<QueryResult> {
   }
 }
 
-export async function query(dir: string, nameOrSql: string, options: DbOptions = {}): Promise<QueryResult> {
+export interface QueryOptions extends DbOptions {
+  /**
+   * Query a sweep whose plan (sweep.json) still has variants that are not done, using the ones that
+   * are; default false: such a sweep is a UsageError saying how many are missing.
+   */
+  partial?: boolean;
+}
+
+export async function query(dir: string, nameOrSql: string, options: QueryOptions = {}): Promise<QueryResult> {
   const sql = resolveQuery(nameOrSql);
+  checkSweepComplete(dir, options.partial);
   const db = await openAnalysis(dir, options);
   try {
     return await runSql(db, sql);

@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { BadInputError } from '../common/bad-input.ts';
 import { EVENT_CAUSES, EVENT_KINDS, RUN_FILES, type RunSummary } from '../replay/run-output.ts';
 import { readRunInfo, readRunSummary } from '../replay/run-schema.ts';
 import type { Dataset, RunRef } from './dataset.ts';

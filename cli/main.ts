@@ -8,6 +8,7 @@ import { discardAllTemps } from '../common/atomic-output.ts';
 import { diskFullMessage, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, isBadInput } from '../common/bad-input.ts';
 import { releaseAllClaims } from '../common/output-guard.ts';
 import { rewriteCommanderError } from './output-option.ts';
+import { ExitStatus } from '../common/exit-status.ts';
 import { registerSynth } from './synth.ts';
 import { registerIngest } from './ingest.ts';
 import { registerInspect } from './inspect.ts';
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit 0; every other commander error is a usage error.
       return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }
+    if (e instanceof ExitStatus) return e.code;
     if (isBadInput(e)) {
       process.stderr.write(`hetmem: ${(e as Error).message}\n`);
       return EXIT_BAD_INPUT;

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { formatResult, RESULT_FORMATS, type ResultFormat } from '../analysis/format-result.ts';
 import { namedQueryNames } from '../analysis/named-queries.ts';
 import { query } from '../analysis/query.ts';
+import { PARTIAL_FLAG, warnIfPartial } from './partial-sweep.ts';
 
 /** `hetmem query <dir> <name | "SQL"> [--format table|csv|json]`: DuckDB over a run or a sweep. */
 export function registerQuery(program: Command): void {
@@ -11,6 +12,7 @@ export function registerQuery(program: Command): void {
     .argument('<dir>', 'run directory (from hetmem replay) or sweep directory (from hetmem sweep)')
     .argument('<query>', `a named query (${namedQueryNames().join(', ')}) or SQL`)
     .addOption(new Option('--format <format>', 'output format').choices([...RESULT_FORMATS]).default('table'))
+    .option(...PARTIAL_FLAG)
     .option('--threads <n>', 'DuckDB threads (default 1: deterministic float sums)', (v) => Number.parseInt(v, 10))
     .addHelpText('after', `
 Free SQL is read-only: SELECT statements only (COPY, ATTACH, INSTALL/LOAD, SET, CREATE … are
@@ -26,8 +28,9 @@ Examples:
   hetmem query run/ migrations_by_cause
   hetmem query sweep/ compare_variants --format csv > variants.csv
   hetmem query sweep/ "SELECT \\"gpu0.bar\\", sum(bytes) FROM events WHERE kind = 'bounce' GROUP BY ALL" --format json`)
-    .action(async (dir: string, q: string, opts: { format: ResultFormat; threads?: number }) => {
-      const result = await query(dir, q, { threads: opts.threads });
+    .action(async (dir: string, q: string, opts: { format: ResultFormat; threads?: number; partial?: boolean }) => {
+      const result = await query(dir, q, { threads: opts.threads, partial: opts.partial });
+      warnIfPartial(dir, opts.partial);
       process.stdout.write(formatResult(result, opts.format));
     });
 }

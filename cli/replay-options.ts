@@ -14,3 +14,10 @@ export function collectMap(value: string, previous: Record<string, string>): Rec
   if (!m) throw new UsageError(`--map ${value}: expected trace-agent=platform-agent (e.g. --map gpu3=gpu0)`);
   return { ...previous, [m[1]!]: m[2]! };
 }
+
+/** Parses a positive integer flag value (`--workers 4`). */
+export function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1) throw new UsageError(`${flag}: expected a positive integer (got "${v}")`);
+  return n;
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { report } from '../reports/report.ts';
 import { addOutOption, outPath, type OutFlags } from './output-option.ts';
+import { PARTIAL_FLAG, warnIfPartial } from './partial-sweep.ts';
 
 /** `hetmem report <run-or-sweep-dir> -o report.html`: the self-contained HTML report. */
 export function registerReport(program: Command): void {
@@ -10,12 +11,14 @@ export function registerReport(program: Command): void {
     .argument('<dir>', 'run directory or sweep directory');
   addOutOption(cmd, 'file.html', 'report file; the CSVs go to <name>-data/ beside it', 'report.html')
     .option('--title <text>', 'page title')
+    .option(...PARTIAL_FLAG)
     .addHelpText('after', `
 Examples:
   hetmem report run/ -o run.html
   hetmem report sweep/ -o out/report.html     # adds variant comparison and capacity planning`)
-    .action(async (dir: string, opts: { title?: string } & OutFlags) => {
-      const r = await report(dir, { out: outPath(opts, 'file.html'), title: opts.title, force: opts.force });
+    .action(async (dir: string, opts: { title?: string; partial?: boolean } & OutFlags) => {
+      const r = await report(dir, { out: outPath(opts, 'file.html'), title: opts.title, force: opts.force, partial: opts.partial });
+      warnIfPartial(dir, opts.partial);
       process.stdout.write(`${r.html}\n`);
     });
 }

@@ -15,6 +15,7 @@ import type { ChartOutput, ReportContext } from './chart.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { dataTable, renderPage, type Section } from './page.ts';
 import { keyValueLabel } from './run-label.ts';
+import { checkSweepComplete, isSweepComplete, missingPhrase } from '../replay/sweep/status.ts';
 
 export interface ReportOptions {
   /** the HTML file to write (its CSVs go to `<name>-data/` beside it) */
@@ -23,6 +24,11 @@ export interface ReportOptions {
   title?: string;
   /** replace a hetmem output of another kind at `out` or its data folder (never foreign data). Default false. */
   force?: boolean;
+  /**
+   * Report a sweep whose plan still has variants that are not done (the page says how many);
+   * default false: such a sweep is a UsageError.
+   */
+  partial?: boolean;
 }
 
 export interface ReportResult {
@@ -38,6 +44,7 @@ const OVERVIEW_SQL = `SELECT run, preset, end_ns, migrations, migrated_bytes, gp
   fallbacks, bounce_bytes, odp_invalidations, pte_zaps, hazards, stall_ns FROM runs ORDER BY seq`;
 
 export async function report(dir: string, options: ReportOptions): Promise<ReportResult> {
+  const progress = checkSweepComplete(dir, options.partial);
   const dataset = openDataset(dir);
   const htmlPath = resolve(options.out);
   const stem = basename(htmlPath, extname(htmlPath));
@@ -80,7 +87,8 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
       title: options.title ?? `hetmem report: ${basename(dataset.root)}`,
       subtitle: dataset.kind === 'run'
         ? `One run (${String(overview.rows[0]?.[1] ?? '')}).`
-        : `A sweep of ${dataset.runs.length} variants over ${dataset.keys.join(', ')}.`,
+        : `A sweep of ${dataset.runs.length} variants over ${dataset.keys.join(', ')}.`
+          + (progress && !isSweepComplete(progress) ? ` Partial: ${missingPhrase(progress)}.` : ''),
       overview: dataTable({ ...overview, columns: ['variant', ...overview.columns.slice(1)], rows: overviewRows }),
       sections,
       csvHref: (id) => `${encodeURIComponent(dataDirName)}/${encodeURIComponent(id)}.csv`,
