@@ -13,6 +13,7 @@
  *   queryArrow(dir, nameOrSql)                → the same result as an Apache Arrow table
  *   report(dir, { out })                      → self-contained HTML report + CSVs
  *   demo({ out })                             → the whole pipeline on three synthetic workloads
+ *   renderPlot(plotOptions), Plot             → Observable Plot rendered to SVG markup in Node (no DOM)
  *
  * The package entry is the compiled build (dist/index.js): importing it needs no TypeScript loader.
  */
@@ -34,4 +35,6 @@ export { namedQueryNames } from './analysis/named-queries.ts';
 export { report } from './reports/report.ts';
 export type { ReportOptions, ReportResult } from './reports/report.ts';
 export { runDemo as demo } from './cli/demo.ts';
+export { renderPlot, Plot } from './reports/plot.ts';
+export type { PlotOptions } from './reports/plot.ts';
 export type { DemoOptions } from './cli/demo.ts';

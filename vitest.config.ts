@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'out/**', 'dist/**', '.scratch/**'],
+    exclude: ['**/node_modules/**', 'out/**', 'dist/**', '.scratch/**'],
     globalSetup: ['./common/testing/compiled-build.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -85,6 +85,11 @@ try {
   writeFileSync(join(tmp, 'package.json'), `${JSON.stringify({ name: `${pkg.name}-build`, version: pkg.version, type: 'module', private: true }, null, 2)}\n`);
   if (!args.has('--no-types')) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', tmp], { cwd: ROOT, stdio: 'inherit' });
+    // tsc keeps `./x.ts` specifiers in declarations; older resolvers (tslab's TypeScript, node10
+    // resolution) only map `./x.js` to x.d.ts.
+    for (const f of walkAbs(tmp, (p) => p.endsWith('.d.ts'))) {
+      writeFileSync(f, readFileSync(f, 'utf8').replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2'));
+    }
   } else if (existsSync(join(DIST, 'index.d.ts'))) {
     // Keep the declarations of the last full build (types change rarely; `npm run build` renews them).
     for (const f of walkAbs(DIST, (p) => p.endsWith('.d.ts'))) {
