@@ -35,7 +35,7 @@ export interface Requirement {
   afterAll(body: Body, timeout?: number): void;
 }
 
-interface Spec {
+export interface Spec {
   what: string;
   /** The variable that points at it; when set, the requirement is required. */
   variable: string;
@@ -47,7 +47,8 @@ interface Spec {
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-function requirement(spec: Spec): Requirement {
+/** A requirement from its spec (exported for its own test). */
+export function requirement(spec: Spec): Requirement {
   let found: { path: string | undefined } | undefined;
   const note = `needs ${spec.what}: ${spec.howTo}`;
   const locate = (): string | undefined => {
