@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../common/bad-input.ts';
 import { openDataset } from './dataset.ts';
-import { openDb, readResult, type DbOptions, type QueryResult, type Db } from './duckdb.ts';
+import { openDb, readResult, rowObjects, type Cell, type DbOptions, type QueryResult, type Db } from './duckdb.ts';
 import { lockDownConnection, prepareReadOnly } from './read-only-sql.ts';
 import { namedQueryNames, namedQuerySql } from './named-queries.ts';
 import { attachDataset, VIEW_NAMES } from './views.ts';
@@ -64,15 +64,38 @@ export interface QueryOptions extends DbOptions {
    * are; default false: such a sweep is a UsageError saying how many are missing.
    */
   partial?: boolean;
+  /**
+   * The shape of `rows`: `'arrays'` (default; one array of cells per row, in `columns` order) or
+   * `'objects'` (one object per row keyed by column name, e.g. `{ cause: 'fault', bytes: 4096 }`).
+   * For an Arrow table use `queryArrow()`.
+   */
+  rows?: 'arrays' | 'objects';
 }
 
-export async function query(dir: string, nameOrSql: string, options: QueryOptions = {}): Promise<QueryResult> {
+/** A query result whose rows are objects keyed by column name (`query(…, { rows: 'objects' })`). */
+export interface QueryObjectsResult extends Omit<QueryResult, 'rows'> {
+  rows: Record<string, Cell>[];
+}
+
+/**
+ * Runs a named query or free SQL over a run or sweep directory. Integers come back as numbers
+ * (every count, byte and ns hetmem writes is exact in a double).
+ */
+export async function query(dir: string, nameOrSql: string, options?: QueryOptions & { rows?: 'arrays' }): Promise<QueryResult>;
+export async function query(dir: string, nameOrSql: string, options: QueryOptions & { rows: 'objects' }): Promise<QueryObjectsResult>;
+export async function query(dir: string, nameOrSql: string, options: QueryOptions = {}): Promise<QueryResult | QueryObjectsResult> {
   const sql = resolveQuery(nameOrSql);
   checkSweepComplete(dir, options.partial);
   const db = await openAnalysis(dir, options);
   try {
-    return await runSql(db, sql);
+    return shapeRows(await runSql(db, sql), options.rows);
   } finally {
     db.close();
   }
+}
+
+function shapeRows(result: QueryResult, rows: QueryOptions['rows'] = 'arrays'): QueryResult | QueryObjectsResult {
+  if (rows === 'arrays') return result;
+  if (rows === 'objects') return { ...result, rows: rowObjects(result) };
+  throw new UsageError(`query option rows must be "arrays" or "objects", not ${JSON.stringify(rows)}`);
 }

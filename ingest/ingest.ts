@@ -22,15 +22,23 @@ import { corruptSqliteError, isSqliteHeader } from './sqlite/database.ts';
 export interface IngestOptions {
   /** A format name, or `auto` (default) to sniff each file. */
   format?: FormatName | 'auto';
-  /** The trace file to write. */
-  output: string;
-  /** Replace a hetmem output of another kind at `output` (never foreign data). Default false. */
+  /**
+   * The trace file to write (Arrow IPC, written atomically), e.g. `'train.arrow'`. Required: either
+   * this or its older spelling `output`.
+   */
+  out?: string;
+  /** @deprecated The older spelling of `out` (every other verb says `out`); still accepted. */
+  output?: string;
+  /** Replace a hetmem output of another kind at `out` (never foreign data). Default false. */
   force?: boolean;
   /** Rows held in memory before the sorter spills a run (tests use small values). */
   runRows?: number;
 }
 
 export interface IngestResult {
+  /** The trace file written. */
+  out: string;
+  /** @deprecated The same path as `out`, under its older name. */
   output: string;
   format: FormatName;
   rows: number;
@@ -47,12 +55,14 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
   if (name !== 'auto' && !(FORMAT_NAMES as readonly string[]).includes(name)) {
     throw new UsageError(`unknown format "${name}" (expected auto or one of ${FORMAT_NAMES.join(', ')})`);
   }
+  const out = options.out ?? options.output;
+  if (typeof out !== 'string' || out === '') throw new UsageError('ingest needs the trace file to write: { out: "trace.arrow" }');
   let total = 0;
   for (const f of files) total += fileSize(f);
   const format = name === 'auto' ? sniffFormat(files) : formatByName(name);
-  mkdirSync(dirname(options.output), { recursive: true });
-  const claim = claimOutput(options.output, 'trace', { force: options.force });
-  const sink = new SortingTraceWriter(options.output, { runRows: options.runRows });
+  mkdirSync(dirname(out), { recursive: true });
+  const claim = claimOutput(out, 'trace', { force: options.force });
+  const sink = new SortingTraceWriter(out, { runRows: options.runRows });
   const progress = startProgress(`ingest ${format.name}`, total, 'bytes');
   try {
     sink.metadata.set(META.sourceFormat, format.name);
@@ -67,7 +77,7 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
     const rows = sink.rows;
     const unmapped = sink.unmappedSummary();
     await sink.close();
-    return { output: options.output, format: format.name, rows, sourceFiles: files.map((f) => basename(f)), sourceSha256: sha, unmapped };
+    return { out, output: out, format: format.name, rows, sourceFiles: files.map((f) => basename(f)), sourceSha256: sha, unmapped };
   } catch (e) {
     sink.abort();
     throw corruptSqliteError(e, format.name, files.join(', '));

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { nsysFormat, readNsysFile } from './nsys.ts';
 import { nvprofFormat } from './nvprof.ts';
 import { META } from './trace/schema.ts';
 
-const REPORT1 = new URL('../../shared/traces/nsys-fuser/report1.sqlite', import.meta.url).pathname;
-const NVPROF_FILE = new URL('../../shared/traces/uvm-eval/copy.nvprof', import.meta.url).pathname;
+const REPORT1 = realTraces.file('nsys-fuser/report1.sqlite');
+const NVPROF_FILE = realTraces.file('uvm-eval/copy.nvprof');
 const FIXTURE_SQL = readFileSync(new URL('../fixtures/ingest/nsys-unified-memory.sql', import.meta.url), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-nsys-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -35,7 +36,7 @@ function read(path: string): CollectingSink {
   return sink;
 }
 
-describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
+realTraces.describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
   const sink = new CollectingSink();
   const db = new Database(REPORT1, { readonly: true });
   const q = (sql: string) => db.prepare(sql).pluck().get() as number;
@@ -194,7 +195,7 @@ describe('nsys: bad input', () => {
     expect(() => read(missing)).toThrow(`${missing}:CUDA_UM_CPU_PAGE_FAULT_EVENTS: address: column is missing`);
   });
 
-  it('refuses a SQLite file that is not an nsys export', () => {
+  realTraces.it('refuses a SQLite file that is not an nsys export', () => {
     expect(() => read(NVPROF_FILE)).toThrow(/is not an Nsight Systems SQLite export/);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
@@ -12,7 +13,7 @@ import { textLineChunks } from './text/line-chunks.ts';
 import { parseNvprofGpuTrace, splitCsv } from './text/nvprof-gpu-trace.ts';
 import { META } from './trace/schema.ts';
 
-const COPY = new URL('../../shared/traces/uvm-eval/copy.nvprof', import.meta.url).pathname;
+const COPY = realTraces.file('uvm-eval/copy.nvprof');
 const TEXT = new URL('../fixtures/ingest/nvprof-gpu-trace.txt', import.meta.url).pathname;
 const CSV = new URL('../fixtures/ingest/nvprof-gpu-trace.csv', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-nvprof-'));
@@ -25,7 +26,7 @@ async function read(path: string): Promise<CollectingSink> {
   return sink;
 }
 
-describe('nvprof: the real native file uvm-eval/copy.nvprof', async () => {
+realTraces.describe('nvprof: the real native file uvm-eval/copy.nvprof', async () => {
   const sink = await read(COPY);
   const db = new Database(COPY, { readonly: true });
   const q = (sql: string) => db.prepare(sql).safeIntegers(true).pluck().get() as bigint;
@@ -65,7 +66,7 @@ describe('nvprof: the real native file uvm-eval/copy.nvprof', async () => {
   });
 });
 
-describe('nvprof: unified-memory counters added to a copy of the real file', () => {
+realTraces.describe('nvprof: unified-memory counters added to a copy of the real file', () => {
   // Rows follow CUPTI's CUpti_ActivityUnifiedMemoryCounter2: counterKind 1 = bytes HtoD (flags =
   // migration cause, 2 = coherence), 4 = GPU page fault group (flags = access type, 2 = write),
   // 3 = CPU page fault, 5 = thrashing. Times are absolute ns like the file's own kernels.

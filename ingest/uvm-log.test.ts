@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
@@ -7,8 +8,8 @@ import { textLineChunks } from './text/line-chunks.ts';
 import { parseUvmLog, uvmLogFormat } from './uvm-log.ts';
 import { nsysFormat } from './nsys.ts';
 
-const ABC = new URL('../../shared/traces/uvm-eval/abc/short_log_32_ts/abc_1', import.meta.url).pathname;
-const WQ = new URL('../../shared/traces/uvm-eval/wq256-3', import.meta.url).pathname;
+const ABC = realTraces.file('uvm-eval/abc/short_log_32_ts/abc_1');
+const WQ = realTraces.file('uvm-eval/wq256-3');
 
 async function parse(text: string, file = 'log'): Promise<CollectingSink> {
   const sink = new CollectingSink();
@@ -16,7 +17,7 @@ async function parse(text: string, file = 'log'): Promise<CollectingSink> {
   return sink;
 }
 
-describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
+realTraces.describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
   const text = readFileSync(ABC, 'utf8');
   const sink = new CollectingSink();
   await uvmLogFormat.read([ABC], sink, quietContext);
@@ -72,7 +73,7 @@ describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
   });
 });
 
-describe('uvm-log: the BC batch lines of uvm-eval/wq256-3', () => {
+realTraces.describe('uvm-log: the BC batch lines of uvm-eval/wq256-3', () => {
   it('sniffs as uvm-log and counts every BC line as an unmapped batch summary', async () => {
     const text = readFileSync(WQ, 'utf8');
     expect(uvmLogFormat.sniff(WQ, readFileSync(WQ).subarray(0, 4096))).toBe(true);
@@ -113,7 +114,7 @@ describe('uvm-log: dmesg form, prefetch and eviction entries, atomics', () => {
     await expect(parse(fixture.replace('f,7f0000000000', 'f,zz'), 'x.log')).rejects.toThrow('x.log:2: fault_address: is not a hex address (got "zz")');
   });
 
-  it('fuzz: mutations of a valid log fail only with BadInputError', async () => {
+  realTraces.it('fuzz: mutations of a valid log fail only with BadInputError', async () => {
     await fuzzParser(readFileSync(ABC, 'utf8').split('\n').slice(0, 40).join('\n') + '\n' + fixture, (t) => parse(t));
   });
 });

@@ -4,18 +4,18 @@
  * hermetic sample sweep, whose object names include a `<script>` string, and the demo (`npm start`)
  * run into a temporary directory.
  */
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { chromium as chromiumBinary } from '../common/testing/requirements.ts';
 import { HOSTILE_OBJ, writeSampleSweep } from '../analysis/testing/sample-sweep.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { report } from './report.ts';
 import { runDemo } from '../cli/demo.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = fileURLToPath(new URL('../out/', import.meta.url));
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -24,16 +24,15 @@ let tmp: string;
 let html: string;
 let browser: Browser;
 
-beforeAll(async () => {
-  // .ci/run installs chromium; a missing browser must fail loudly, not skip.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (see STACK.md)`);
+// Without chromium the suite is skipped with the install line; in CI (which installs it) it is required.
+chromiumBinary.beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'hetmem-browser-'));
   await writeSampleSweep(join(tmp, 'sweep'));
   html = (await report(join(tmp, 'sweep'), { out: join(tmp, 'report.html') })).html;
   // Playwright gives the browser a fresh temporary profile (its own --user-data-dir).
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  browser = await chromium.launch({ executablePath: chromiumBinary.path, args: LAUNCH_ARGS });
 });
-afterAll(async () => {
+chromiumBinary.afterAll(async () => {
   await browser?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -74,7 +73,7 @@ async function open(html: string): Promise<{ page: Page; problems: string[]; req
   return { page, problems, requests };
 }
 
-describe('the HTML report in chromium', () => {
+chromiumBinary.describe('the HTML report in chromium', () => {
   it('renders every chart as a non-empty SVG, with no console error and the trace string as text', async () => {
     const { page, problems, requests } = await open(html);
     await expectEveryChart(page);
