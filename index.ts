@@ -8,6 +8,7 @@
  *   sweep({ trace, platform?, vary, out })  → hive-style sweep directory of run directories
  *   query(dir, nameOrSql)                   → { columns, types, rows } (DuckDB over a run or sweep)
  *   report(dir, { out })                    → self-contained HTML report + CSVs
+ *   exportRun(input, { format, out })       → a run as Perfetto/Chrome JSON, a trace as Parquet
  */
 export { synth, WORKLOADS } from './ingest/synth/index.ts';
 export { ingest } from './ingest/ingest.ts';
@@ -21,3 +22,5 @@ export type { QueryResult, Cell } from './analysis/query.ts';
 export { namedQueryNames } from './analysis/named-queries.ts';
 export { report } from './reports/report.ts';
 export type { ReportOptions, ReportResult } from './reports/report.ts';
+export { exportRun, EXPORT_FORMATS } from './analysis/export/index.ts';
+export type { ExportOptions, ExportResult, ExportFormat } from './analysis/export/index.ts';
