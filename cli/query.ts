@@ -7,8 +7,8 @@ import { query } from '../analysis/query.ts';
 export function registerQuery(program: Command): void {
   program
     .command('query')
-    .description('Run a named query or free SQL (DuckDB) over a run directory or a sweep directory.')
-    .argument('<dir>', 'run directory (from hetmem replay) or sweep directory (from hetmem sweep)')
+    .description('Run a named query or free SQL (DuckDB) over a run directory, a sweep directory, or a canonical trace file (relation "trace").')
+    .argument('<dir>', 'run directory (hetmem replay), sweep directory (hetmem sweep), or trace file (.arrow: relation "trace")')
     .argument('<query>', `a named query (${namedQueryNames().join(', ')}) or SQL`)
     .addOption(new Option('--format <format>', 'output format').choices([...RESULT_FORMATS]).default('table'))
     .option('--threads <n>', 'DuckDB threads (default 1: deterministic float sums)', (v) => Number.parseInt(v, 10))
@@ -18,10 +18,13 @@ Relations (every one has a "run" column and one column per sweep key):
   runs                       one row per run: headline numbers of summary.json
   summary_metrics            every number of summary.json (metric = dotted path, value)
   bar, links                 BAR and link figures of summary.json
+On a trace file (.arrow):
+  trace                      the canonical trace: ts, dur, op, agent, addr, bytes, obj, peer, mem, …
 
 Examples:
   hetmem query run/ migrations_by_cause
   hetmem query sweep/ compare_variants --format csv > variants.csv
+  hetmem query trace.arrow "SELECT op, agent, count(*), sum(bytes) FROM trace GROUP BY ALL"
   hetmem query sweep/ "SELECT \\"gpu0.bar\\", sum(bytes) FROM events WHERE kind = 'bounce' GROUP BY ALL" --format json`)
     .action(async (dir: string, q: string, opts: { format: ResultFormat; threads?: number }) => {
       const result = await query(dir, q, { threads: opts.threads });
