@@ -14,6 +14,7 @@
  *   submitSweep(sweepOptions, slurm?)         → the sweep as one Slurm job array; resolves to the job id
  *   sweepStatus(dir), waitForSweep(dir, …)    → variants done / failed / missing of a sweep
  *   report(dir, { out })                      → self-contained HTML report + CSVs
+ *   exportRun(input, { format, out })         → a run as Perfetto/Chrome JSON, a trace as Parquet
  *   demo({ out })                             → the whole pipeline on three synthetic workloads
  *   renderPlot(plotOptions), Plot             → Observable Plot rendered to SVG markup in Node (no DOM)
  *
@@ -44,3 +45,5 @@ export { runDemo as demo } from './cli/demo.ts';
 export { renderPlot, Plot } from './reports/plot.ts';
 export type { PlotOptions } from './reports/plot.ts';
 export type { DemoOptions } from './cli/demo.ts';
+export { exportRun, EXPORT_FORMATS } from './analysis/export/index.ts';
+export type { ExportOptions, ExportResult, ExportFormat } from './analysis/export/index.ts';

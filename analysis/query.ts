@@ -7,13 +7,27 @@ import { openDataset } from './dataset.ts';
 import { openDb, readResult, rowObjects, type Cell, type DbOptions, type QueryResult, type Db } from './duckdb.ts';
 import { lockDownConnection, prepareReadOnly } from './read-only-sql.ts';
 import { namedQueryNames, namedQuerySql } from './named-queries.ts';
+import { attachTrace, isTraceFile, TRACE_VIEW } from './trace-view.ts';
 import { attachDataset, VIEW_NAMES } from './views.ts';
 import { checkSweepComplete } from '../replay/sweep/status.ts';
 
 export type { QueryResult, Cell } from './duckdb.ts';
 
-/** Opens an in-memory DuckDB with the views of `dir`; the caller closes it. */
+/**
+ * Opens an in-memory DuckDB with the views of `dir` — a run or sweep directory, or a canonical trace
+ * file (view `trace`, see trace-view.ts); the caller closes it.
+ */
 export async function openAnalysis(dir: string, options: DbOptions = {}): Promise<Db> {
+  if (isTraceFile(dir)) {
+    const db = await openDb(options);
+    try {
+      const cleanup = await attachTrace(db.connection, dir);
+      return { connection: db.connection, close() { db.close(); cleanup(); } };
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
   const dataset = openDataset(dir);
   const db = await openDb(options);
   try {
@@ -31,9 +45,9 @@ export function resolveQuery(nameOrSql: string): string {
   const named = namedQuerySql(nameOrSql.trim());
   if (named !== undefined) return named;
   // a bare relation name shows the relation
-  if ((VIEW_NAMES as readonly string[]).includes(nameOrSql.trim())) return `SELECT * FROM ${nameOrSql.trim()}`;
+  if ([...VIEW_NAMES, TRACE_VIEW].includes(nameOrSql.trim())) return `SELECT * FROM ${nameOrSql.trim()}`;
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(nameOrSql.trim())) {
-    throw new UsageError(`unknown query "${nameOrSql}"; named queries: ${namedQueryNames().join(', ')}; relations: ${VIEW_NAMES.join(', ')} (or pass SQL)`);
+    throw new UsageError(`unknown query "${nameOrSql}"; named queries: ${namedQueryNames().join(', ')}; relations: ${VIEW_NAMES.join(', ')} (a run or sweep), ${TRACE_VIEW} (a trace file) (or pass SQL)`);
   }
   return nameOrSql;
 }

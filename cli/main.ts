@@ -26,6 +26,7 @@ const VERBS: ReadonlyArray<{ name: string; load: () => Promise<Register> }> = [
   { name: 'sweep', load: async () => (await import('./sweep.ts')).registerSweep },
   { name: 'query', load: async () => (await import('./query.ts')).registerQuery },
   { name: 'report', load: async () => (await import('./report.ts')).registerReport },
+  { name: 'export', load: async () => (await import('./export.ts')).registerExport },
   { name: 'demo', load: async () => (await import('./demo.ts')).registerDemo },
 ];
 

@@ -53,11 +53,26 @@ async function expectEveryChart(page: Page): Promise<void> {
       }),
     };
   }));
-  expect(charts.map((c) => c.id)).toEqual(ALL_CHART_IDS);
+  // Charts a run cannot inform are left out with a line; the ones shown are known charts (per
+  // workload they carry a `--<workload>` suffix).
+  expect(charts.length).toBeGreaterThanOrEqual(6);
+  for (const c of charts) expect(ALL_CHART_IDS, c.id!).toContain(c.id!.split('--')[0]);
   for (const c of charts) {
     expect(c.svgs, c.id!).toBeGreaterThan(0);
     expect(c.nonEmpty, c.id!).toBe(true);
   }
+}
+
+/** The answers are on the first screen: the section starts inside the viewport, before any detail section. */
+async function expectAnswersFirst(page: Page): Promise<void> {
+  const box = await page.$eval('#answers', (e) => { const r = e.getBoundingClientRect(); return { top: r.top, items: e.querySelectorAll('li').length }; });
+  expect(box.top).toBeLessThan(400);
+  expect(box.items).toBeGreaterThan(0);
+  const firstLi = await page.$eval('#answers li', (e) => e.getBoundingClientRect().bottom);
+  expect(firstLi).toBeLessThan(900);
+  const answersTop = await page.$eval('#answers', (e) => e.getBoundingClientRect().top);
+  const detailsTop = await page.$eval('section.details', (e) => e.getBoundingClientRect().top);
+  expect(answersTop).toBeLessThan(detailsTop);
 }
 
 /** Opens `html` and collects console errors, page errors, dialogs and non-file requests. */
@@ -77,6 +92,7 @@ chromiumBinary.describe('the HTML report in chromium', () => {
   it('renders every chart as a non-empty SVG, with no console error and the trace string as text', async () => {
     const { page, problems, requests } = await open(html);
     await expectEveryChart(page);
+    await expectAnswersFirst(page);
 
     // the hostile object name is shown as text (in the top-objects chart axis and its data table) …
     const texts = await page.$$eval('#top-objects text, #top-objects td', (els) => els.map((e) => e.textContent));
@@ -97,6 +113,7 @@ chromiumBinary.describe('the HTML report in chromium', () => {
     const demoHtml = await runDemo({ out: join(tmp, 'demo-out') });
     const { page, problems, requests } = await open(demoHtml);
     await expectEveryChart(page);
+    await expectAnswersFirst(page);
     // the demo sweeps three workloads: each appears in the overview
     const overview = await page.$eval('#overview', (e) => e.textContent ?? '');
     for (const w of ['gpu-kernel', 'rdma-stream', 'progress-monitor']) expect(overview).toContain(w);
