@@ -8,6 +8,7 @@
  *   sweep({ trace, platform?, vary, out })  → hive-style sweep directory of run directories
  *   query(dir, nameOrSql)                   → { columns, types, rows } (DuckDB over a run or sweep)
  *   report(dir, { out })                    → self-contained HTML report + CSVs
+ *   calibrate({ source, platform, out })    → observed vs predicted transfers + calibrated platform
  */
 export { synth, WORKLOADS } from './ingest/synth/index.ts';
 export { ingest } from './ingest/ingest.ts';
@@ -21,3 +22,5 @@ export type { QueryResult, Cell } from './analysis/query.ts';
 export { namedQueryNames } from './analysis/named-queries.ts';
 export { report } from './reports/report.ts';
 export type { ReportOptions, ReportResult } from './reports/report.ts';
+export { calibrate } from './replay/calibrate/calibrate.ts';
+export type { CalibrateOptions, Calibration } from './replay/calibrate/calibrate.ts';

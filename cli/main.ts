@@ -15,6 +15,7 @@ import { registerSweep } from './sweep.ts';
 import { registerQuery } from './query.ts';
 import { registerReport } from './report.ts';
 import { registerDemo } from './demo.ts';
+import { registerCalibrate } from './calibrate.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  for (const register of [registerSynth, registerIngest, registerInspect, registerPlatforms, registerReplay, registerSweep, registerQuery, registerReport, registerDemo]) {
+  for (const register of [registerSynth, registerIngest, registerInspect, registerPlatforms, registerReplay, registerSweep, registerQuery, registerReport, registerDemo, registerCalibrate]) {
     register(program);
   }
   return program;
