@@ -14,6 +14,7 @@ import type { ChartOutput, ReportContext } from './chart.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { dataTable, renderPage, type Section } from './page.ts';
 import { keyValueLabel } from './run-label.ts';
+import { calibrationOf } from './calibration-section.ts';
 
 export interface ReportOptions {
   /** the HTML file to write (its CSVs go to `<name>-data/` beside it) */
@@ -35,14 +36,15 @@ const OVERVIEW_SQL = `SELECT run, preset, end_ns, migrations, migrated_bytes, gp
   fallbacks, bounce_bytes, odp_invalidations, pte_zaps, hazards, stall_ns FROM runs ORDER BY seq`;
 
 export async function report(dir: string, options: ReportOptions): Promise<ReportResult> {
-  const dataset = openDataset(dir);
+  const calibration = calibrationOf(dir);
+  const dataset = openDataset(calibration.runDir);
   const htmlPath = resolve(options.out);
   const stem = basename(htmlPath, extname(htmlPath));
   const dataDirName = `${stem}-data`;
   const dataDir = join(dirname(htmlPath), dataDirName);
   const db = await openDb();
   try {
-    await attachDataset(db.connection, dataset, dir);
+    await attachDataset(db.connection, dataset, calibration.runDir);
     const overview = await selectAll(db.connection, OVERVIEW_SQL);
     const ends = new Map(rowObjects(overview).map((r) => [String(r.run), Number(r.end_ns)]));
     const labels = new Map(dataset.runs.map((r) => [r.id,
@@ -68,6 +70,7 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
         charts: await build(CAPACITY_CHARTS),
       });
     }
+    if (calibration.section) sections.unshift(calibration.section);
     const charts = sections.flatMap((s) => s.charts);
 
     const overviewRows = overview.rows.map((r) => [labels.get(String(r[0])) ?? String(r[0]), ...r.slice(1)]);
