@@ -626,14 +626,16 @@ export class MemoryModel {
     if (hint === HINT_THROTTLE) { this.stats.throttles++; done += this.platform.policy.thrashing_nap; ev.emit(t, this.platform.policy.thrashing_nap, this.ids.throttle!, agentId, -1, -1, this.pageAddr(p), PAGE_SIZE, this.ids.thrashing!, this.objOfPage(p)); }
     const f = this.faulted;
     f.fill(0);
-    if (isHmm(this.map.memKind[id]!)) {
+    const hmm = isHmm(this.map.memKind[id]!);
+    // UVM-HMM (`prefetch`) takes the managed path below: faulted page + prefetcher region (memory/hmm.ts).
+    if (hmm && this.platform.policy.hmm_cpu_fault !== 'prefetch') {
       // HMM device-private: migrate_to_ram with the driver's granularity (§1.4), no prefetcher.
       const [lo, hi] = hmmCpuFaultRange(this.platform.policy.hmm_cpu_fault, p - base, first, outer);
       for (let i = lo; i < hi; i++) { const li = s.loc[base + i]! - 1; if (li >= 0 && !this.memIsSys[li] && !this.memCoherent[li]) f[i] = 1; }
       done = Math.max(done, this.migrateMasked(ts, agent, b, f, me, this.ids.cpu_fault!));
     } else {
       const r = this.resIn;
-      r.faulter = me; r.faulterIsCpu = true; r.faulterIsNic = false; r.hmm = false; r.write = write; r.thrashPin = hint === HINT_PIN; r.peerRemote = false;
+      r.faulter = me; r.faulterIsCpu = true; r.faulterIsNic = false; r.hmm = hmm; r.write = write; r.thrashPin = hint === HINT_PIN; r.peerRemote = false;
       const d = selectResidency(s, p, r);
       if (d === RES_DUPLICATE) {
         const m = this.dupScratch;
