@@ -134,6 +134,9 @@ export class MemoryModel {
   private readonly prefetch = new Uint8Array(PAGES_PER_BLOCK);
   private readonly thrash = new Uint8Array(PAGES_PER_BLOCK);
   private readonly dupScratch = new Uint8Array(PAGES_PER_BLOCK);
+  /** pages of the batch in service that were mapped where they are (RES_REMOTE), in address order */
+  private remotePages = new Int32Array(0);
+  private remoteCount = 0;
   private readonly ids: Record<string, number>;
   private readonly resIn: ResidencyInputs;
 
@@ -566,7 +569,14 @@ export class MemoryModel {
         r.faulter = me; r.faulterIsCpu = false; r.faulterIsNic = false; r.hmm = hmm; r.write = batch.writes[order[j]!] === 1;
         r.thrashPin = hint === HINT_PIN; r.peerRemote = l >= 0 && this.memGpu[l]! >= 0 && this.platform.policy.gpu_peer_fault === 'remote';
         const d = selectResidency(s, p, r);
-        if (d === RES_REMOTE) { s.remote[p]! |= 1 << me; continue; }
+        if (d === RES_REMOTE) {
+          // §2.3 rule 7 (accessed_by), 5 (thrashing pin), 9, 10: keep the data where it is and map it;
+          // the faulting access then crosses the link as a remote access (after the batch, below).
+          s.remote[p]! |= 1 << me;
+          if (this.remotePages.length < batch.capacity) this.remotePages = new Int32Array(batch.capacity);
+          this.remotePages[this.remoteCount++] = order[j]!;
+          continue;
+        }
         if (d === RES_DUPLICATE) { dupMask[p - base] = 1; anyDup = true; continue; }
         if (d !== me) { done = Math.max(done, this.migratePage(t, agent, p, d, this.ids.fault!)); continue; }
         f[p - base] = 1;
@@ -597,8 +607,36 @@ export class MemoryModel {
     this.stats.batchServiceNs += done - start;
     ev.emit(start, done - start, this.ids.fault_batch!, agentId, -1, this.memEventId[me]!, Number.NaN, migrated, this.ids.fault!, -1);
     this.addStall(agent, t0, done);
+    if (this.remoteCount > 0) this.replayRemoteFaults(agent, done);
     batch.clear();
     return done;
+  }
+
+  /**
+   * The faulting accesses of pages the batch mapped remotely (RES_REMOTE) now happen: one remote
+   * access per run of consecutive pages with the same location and access kind, each a whole 4 KiB page
+   * (the batch keeps pages, not the bytes of the access: a simplification for sub-page accesses).
+   */
+  private replayRemoteFaults(agent: number, t: number): void {
+    const batch = this.batch;
+    const s = this.state;
+    const n = this.remoteCount;
+    this.remoteCount = 0;
+    for (let k = 0; k < n;) {
+      const e = this.remotePages[k]!;
+      const p = batch.pages[e]!;
+      const l = s.loc[p]! - 1;
+      const w = batch.writes[e] === 1;
+      let j = k + 1;
+      while (j < n && batch.pages[this.remotePages[j]!] === p + (j - k) && s.loc[batch.pages[this.remotePages[j]!]!]! - 1 === l
+        && (batch.writes[this.remotePages[j]!] === 1) === w) j++;
+      const id = s.blockAlloc[(p / PAGES_PER_BLOCK) | 0]!;
+      if (l >= 0 && id >= 0) {
+        this.runAddr = this.pageAddr(p);
+        t = this.remoteAccess(agent, t, l, (j - k) * PAGE_SIZE, w, id);
+      }
+      k = j;
+    }
   }
 
   /** bytes moved by `move()` since last reset (a batch's migrated bytes) */
