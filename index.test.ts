@@ -19,7 +19,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** The library function behind each CLI verb (`platforms` lists presetNames()). */
 const FUNCTION_OF_VERB: Record<string, keyof typeof hetmem> = {
   synth: 'synth', ingest: 'ingest', inspect: 'inspect', platforms: 'presetNames', replay: 'replay',
-  sweep: 'sweep', query: 'query', report: 'report', demo: 'demo', export: 'exportRun',
+  sweep: 'sweep', query: 'query', report: 'report', demo: 'demo', export: 'exportRun', calibrate: 'calibrate',
 };
 
 describe('library exports', () => {

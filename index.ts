@@ -15,6 +15,7 @@
  *   sweepStatus(dir), waitForSweep(dir, …)    → variants done / failed / missing of a sweep
  *   report(dir, { out })                      → self-contained HTML report + CSVs
  *   exportRun(input, { format, out })         → a run as Perfetto/Chrome JSON, a trace as Parquet
+ *   calibrate({ source, platform, out })      → observed vs predicted transfers + calibrated platform
  *   demo({ out })                             → the whole pipeline on three synthetic workloads
  *   renderPlot(plotOptions), Plot             → Observable Plot rendered to SVG markup in Node (no DOM)
  *
@@ -47,3 +48,5 @@ export type { PlotOptions } from './reports/plot.ts';
 export type { DemoOptions } from './cli/demo.ts';
 export { exportRun, EXPORT_FORMATS } from './analysis/export/index.ts';
 export type { ExportOptions, ExportResult, ExportFormat } from './analysis/export/index.ts';
+export { calibrate } from './replay/calibrate/calibrate.ts';
+export type { CalibrateOptions, Calibration } from './replay/calibrate/calibrate.ts';

@@ -27,6 +27,7 @@ const VERBS: ReadonlyArray<{ name: string; load: () => Promise<Register> }> = [
   { name: 'query', load: async () => (await import('./query.ts')).registerQuery },
   { name: 'report', load: async () => (await import('./report.ts')).registerReport },
   { name: 'export', load: async () => (await import('./export.ts')).registerExport },
+  { name: 'calibrate', load: async () => (await import('./calibrate.ts')).registerCalibrate },
   { name: 'demo', load: async () => (await import('./demo.ts')).registerDemo },
 ];
 

@@ -51,6 +51,22 @@ realTraces.describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
     expect(new Set(expected).size).toBe(3);
   });
 
+  it('puts every derived access of a batch at its s line time, so replay forms the same batches', () => {
+    // Independent: the kmsg usec (3rd field) of each `s,` line, relative to the first line, in ns.
+    const lines = text.split('\n').filter((l) => l.includes(';'));
+    const first = Number(lines[0]!.split(',')[2]);
+    const batchTs: number[] = [];
+    const expected: number[] = [];
+    for (const l of lines) {
+      const m = l.slice(l.indexOf(';') + 1);
+      if (m.startsWith('s,')) batchTs.push((Number(l.split(',')[2]) - first) * 1000);
+      if (m.startsWith('f,') && m.split(',')[4] !== '0') expected.push(batchTs[batchTs.length - 1]!);
+    }
+    const accesses = sink.rows.filter((r) => r.name === 'derived:fault');
+    expect(accesses.map((r) => r.ts)).toEqual(expected);
+    expect(new Set(accesses.map((r) => r.ts)).size).toBe(3);
+  });
+
   it('implies a managed allocation per destroyed range, and the faulting blocks lie inside them', () => {
     const destroyed = msgs.filter((m) => m.startsWith('uvm range destroy')).map((m) => {
       const [, hex, size] = /0x([0-9a-f]+), (\d+)/.exec(m)!;

@@ -29,7 +29,7 @@ const COST_FIELDS: Record<keyof CostParams, Kind> = {
   bar_cpu_read: 'bandwidth', bar_cpu_write: 'bandwidth', rnr_backoff: 'ns', invalidation: 'ns', pte_zap: 'ns', peer_map: 'ns',
 };
 const POLICY_FIELDS: Record<keyof Policy, Kind> = {
-  fault_batch: 'int', prefetch: 'onoff', prefetch_threshold: 'int', hmm_cpu_fault: ['page', 'bigpage', 'block'],
+  fault_batch: 'int', prefetch: 'onoff', prefetch_threshold: 'int', hmm_cpu_fault: ['page', 'bigpage', 'block', 'prefetch'],
   eviction: ['lru_alloc'], thrashing: 'onoff', thrashing_threshold: 'int', thrashing_lapse: 'ns', thrashing_nap: 'ns',
   thrashing_pin_threshold: 'int', thrashing_pin: 'ns', access_counters: 'onoff', access_counter_threshold: 'int',
   gpu_peer_fault: ['migrate', 'remote'], p2p_fallback: ['sysmem', 'revoke_lru', 'fail'], rdma_registration: ['pinned', 'odp'],

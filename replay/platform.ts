@@ -61,7 +61,12 @@ export interface CostParams {
 }
 
 export type OnOff = boolean;
-export type HmmCpuFault = 'page' | 'bigpage' | 'block';
+/**
+ * How much a CPU fault on HMM device-private memory brings back (memory/hmm.ts, REFERENCE.md §1.4):
+ * `page` (Linux test_hmm), `bigpage` (64 KiB), `block` (2 MiB VA block), `prefetch` (NVIDIA UVM-HMM:
+ * the faulted page plus the tree prefetcher's region within the allocation, `hmm_block_cpu_fault_locked`).
+ */
+export type HmmCpuFault = 'page' | 'bigpage' | 'block' | 'prefetch';
 export type P2pFallback = 'sysmem' | 'revoke_lru' | 'fail';
 export type RdmaRegistration = 'pinned' | 'odp';
 export type PeerFault = 'migrate' | 'remote';

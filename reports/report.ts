@@ -20,6 +20,7 @@ import { drewSomething, renderPage, type Section } from './page.ts';
 import type { QueryResult } from '../analysis/duckdb.ts';
 import { keyValueLabel } from './run-label.ts';
 import { checkSweepComplete, isSweepComplete, missingPhrase } from '../replay/sweep/status.ts';
+import { calibrationOf } from './calibration-section.ts';
 
 export interface ReportOptions {
   /** the HTML file to write (its CSVs go to `<name>-data/` beside it) */
@@ -57,7 +58,8 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '-');
 
 export async function report(dir: string, options: ReportOptions): Promise<ReportResult> {
   const progress = checkSweepComplete(dir, options.partial);
-  const dataset = openDataset(dir);
+  const calibration = calibrationOf(dir);
+  const dataset = openDataset(calibration.runDir);
   const htmlPath = resolve(options.out);
   const stem = basename(htmlPath, extname(htmlPath));
   const dataDirName = `${stem}-data`;
@@ -66,7 +68,7 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
   const db = await openDb().catch((e: unknown) => { claims[0]!.release(); throw e; });
   try {
     claims.push(claimOutput(dataDir, 'report-data', { force: options.force }));
-    await attachDataset(db.connection, dataset, dir);
+    await attachDataset(db.connection, dataset, calibration.runDir);
     const overview = await selectAll(db.connection, OVERVIEW_SQL);
     const ends = new Map(rowObjects(overview).map((r) => [String(r.run), Number(r.end_ns)]));
     const labels = new Map(dataset.runs.map((r) => [r.id,
@@ -107,6 +109,7 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
         omitted,
       });
     }
+    if (calibration.section) sections.unshift(calibration.section);
     const charts = [...answerCharts, ...sections.flatMap((s) => s.charts)];
 
     const html = renderPage({

@@ -13,6 +13,11 @@
  *   submitter: ttm_bo_unmap_virtual + TLB shootdown); the next CPU touch faults again.
  *
  * Per allocation: whether it holds CPU-visible BAR space. Per page: FLAG_CPU_PTE.
+ *
+ * Causal order across agents' clocks (each agent runs at trace ts + its own stall delay, agent-clocks.ts):
+ * a zap removes PTEs that a CPU fault installed, so it is stamped no earlier than the end of the latest
+ * fault-in of that object; a CPU fault-in after a zap (in trace order) is caused by it, so it starts no
+ * earlier than the zap's end. The later agent waits (its wait counts as stall).
  */
 import { PAGE_SIZE } from '../../ingest/trace/units.ts';
 import type { EventIds } from '../event-ids.ts';
@@ -36,12 +41,17 @@ export interface DriverObjectParts {
 export class DriverObjects {
   /** per allocation: 1 while its whole range holds CPU-visible BAR space */
   private visible = new Uint8Array(0);
+  /** per allocation: modeled end of the latest CPU PTE fault-in, and of the latest zap */
+  private faultedInAt = new Float64Array(0);
+  private zappedAt = new Float64Array(0);
 
   constructor(private readonly x: DriverObjectParts) {}
 
   ensure(n: number): void {
     if (n <= this.visible.length) return;
     const v = new Uint8Array(Math.max(16, n * 2)); v.set(this.visible); this.visible = v;
+    const f = new Float64Array(v.length); f.set(this.faultedInAt); this.faultedInAt = f;
+    const z = new Float64Array(v.length); z.set(this.zappedAt); this.zappedAt = z;
   }
 
   /** A CPU access to pages [p0, p1] of devobj `id` at time `t`: faults in the missing CPU PTEs. */
@@ -52,6 +62,7 @@ export class DriverObjects {
     for (let p = p0; p <= p1; p++) if (!(s.flags[p]! & FLAG_CPU_PTE)) missing++;
     if (missing === 0) return;
     const t0 = t;
+    if (this.zappedAt[id]! > t) t = this.zappedAt[id]!; // the refault follows the zap that caused it
     const loc = s.loc[p0]! - 1;
     if (loc >= 0 && m.index.isDevicePrivate(loc) && !this.visible[id]) t = this.makeVisible(agent, t, id, loc);
     const cost = m.platform.cost.cpu_fault;
@@ -66,6 +77,7 @@ export class DriverObjects {
       p = q;
     }
     m.stats.devobj.cpu_faults += missing;
+    this.faultedInAt[id] = Math.max(this.faultedInAt[id]!, t);
     m.clocks.addStall(agent, t0, t);
   }
 
@@ -97,12 +109,15 @@ export class DriverObjects {
     let zapped = 0;
     for (let p = p0; p <= p1; p++) if (f[p]! & FLAG_CPU_PTE) { f[p]! &= ~FLAG_CPU_PTE; zapped++; }
     if (zapped === 0) return;
+    const t0 = t;
+    if (this.faultedInAt[id]! > t) t = this.faultedInAt[id]!; // zaps the PTEs that fault-in installed
     const cost = m.platform.cost.pte_zap;
     const loc = m.state.loc[p0]! - 1;
     m.events.emit(t, cost, this.x.ids.kind.pte_zap, m.index.agentEventId[agent]!, -1, loc >= 0 ? m.index.memEventId[loc]! : -1, m.map.start[id]!,
       zapped * PAGE_SIZE, this.x.ids.cause.submit, m.map.obj[id]!);
     m.stats.devobj.pte_zaps++;
-    m.clocks.addStall(agent, t, t + cost);
+    this.zappedAt[id] = t + cost;
+    m.clocks.addStall(agent, t0, t + cost);
   }
 
   /** The object is about to move (exporter fallback): its CPU-visible window goes, its PTEs are zapped

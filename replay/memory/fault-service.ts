@@ -27,6 +27,13 @@ export interface FaultServiceParts {
   platform: Platform; index: PlatformIndex; state: PageState; map: AddressMap; events: EventLog; ids: EventIds;
   clocks: AgentClocks; stats: ModelStats; pages: PageAddresses; migrator: Migrator; migrated: MigratedBytes;
   prefetcher: Prefetcher; thrashing: Thrashing; batch: FaultBatch;
+  /** serves the faulting accesses of pages the batch mapped where they are (RES_REMOTE) */
+  remote: RemoteAccess;
+}
+
+/** A remote access over the path to memory `m` (transfers.ts). */
+export interface RemoteAccess {
+  remoteAccess(agent: number, t: number, m: number, bytes: number, write: boolean, id: number, addr: number): number;
 }
 
 export class FaultService {
@@ -37,6 +44,9 @@ export class FaultService {
   private readonly prefetch = new Uint8Array(PAGES_PER_BLOCK);
   private readonly thrash = new Uint8Array(PAGES_PER_BLOCK);
   private readonly dupScratch = new Uint8Array(PAGES_PER_BLOCK);
+  /** batch entries of the batch in service whose pages were mapped where they are (RES_REMOTE), in order */
+  private remoteEntries = new Int32Array(0);
+  private remoteCount = 0;
   private readonly resIn: ResidencyInputs;
 
   constructor(private readonly x: FaultServiceParts) {
@@ -102,7 +112,14 @@ export class FaultService {
         r.faulter = me; r.faulterIsCpu = false; r.faulterIsNic = false; r.hmm = hmm; r.write = batch.writes[order[j]!] === 1;
         r.thrashPin = hint === HINT_PIN; r.peerRemote = l >= 0 && index.memGpu[l]! >= 0 && this.x.platform.policy.gpu_peer_fault === 'remote';
         const d = selectResidency(s, p, r);
-        if (d === RES_REMOTE) { s.remote[p]! |= 1 << me; continue; }
+        if (d === RES_REMOTE) {
+          // §2.3 rule 7 (accessed_by), 5 (thrashing pin), 9, 10: keep the data where it is and map it;
+          // the faulting access then crosses the link as a remote access (after the batch, below).
+          s.remote[p]! |= 1 << me;
+          if (this.remoteEntries.length < batch.capacity) this.remoteEntries = new Int32Array(batch.capacity);
+          this.remoteEntries[this.remoteCount++] = order[j]!;
+          continue;
+        }
         if (d === RES_DUPLICATE) { dupMask[p - base] = 1; anyDup = true; continue; }
         if (d !== me) { done = Math.max(done, migrator.migratePage(t, agent, p, d, ids.cause.fault)); continue; }
         f[p - base] = 1;
@@ -133,8 +150,31 @@ export class FaultService {
     stats.counters.batchServiceNs += done - start;
     ev.emit(start, done - start, ids.kind.fault_batch, agentId, -1, index.memEventId[me]!, Number.NaN, migrated, ids.cause.fault, -1);
     this.x.clocks.addStall(agent, t0, done);
+    if (this.remoteCount > 0) this.replayRemoteFaults(agent, done);
     batch.clear();
     return done;
+  }
+
+  /**
+   * The faulting accesses of pages the batch mapped remotely (RES_REMOTE) now happen: one remote
+   * access per run of consecutive pages with the same location and access kind, each a whole 4 KiB page
+   * (the batch keeps pages, not the bytes of the access: a simplification for sub-page accesses).
+   */
+  private replayRemoteFaults(agent: number, t: number): void {
+    const { batch, state: s, pages: pa } = this.x;
+    const n = this.remoteCount;
+    const e = this.remoteEntries;
+    this.remoteCount = 0;
+    for (let k = 0; k < n;) {
+      const p = batch.pages[e[k]!]!;
+      const l = s.loc[p]! - 1;
+      const w = batch.writes[e[k]!] === 1;
+      let j = k + 1;
+      while (j < n && batch.pages[e[j]!] === p + (j - k) && s.loc[batch.pages[e[j]!]!]! - 1 === l && (batch.writes[e[j]!] === 1) === w) j++;
+      const id = s.blockAlloc[(p / PAGES_PER_BLOCK) | 0]!;
+      if (l >= 0 && id >= 0) t = this.x.remote.remoteAccess(agent, t, l, (j - k) * PAGE_SIZE, w, id, pa.pageAddr(p));
+      k = j;
+    }
   }
 
   /** A CPU fault on page `p` (managed: prefetcher toward the CPU; HMM device-private: hmm_cpu_fault).
@@ -159,14 +199,16 @@ export class FaultService {
     if (hint === HINT_THROTTLE) { stats.counters.throttles++; done += platform.policy.thrashing_nap; ev.emit(t, platform.policy.thrashing_nap, ids.kind.throttle, agentId, -1, -1, pa.pageAddr(p), PAGE_SIZE, ids.cause.thrashing, pa.objOfPage(p)); }
     const f = this.faulted;
     f.fill(0);
-    if (isHmm(this.x.map.memKind[id]!)) {
+    const hmm = isHmm(this.x.map.memKind[id]!);
+    // UVM-HMM (`prefetch`) takes the managed path below: faulted page + prefetcher region (memory/hmm.ts).
+    if (hmm && platform.policy.hmm_cpu_fault !== 'prefetch') {
       // HMM device-private: migrate_to_ram with the driver's granularity (§1.4), no prefetcher.
       const [lo, hi] = hmmCpuFaultRange(platform.policy.hmm_cpu_fault, p - base, first, outer);
       for (let i = lo; i < hi; i++) { const li = s.loc[base + i]! - 1; if (li >= 0 && index.isDevicePrivate(li)) f[i] = 1; }
       done = Math.max(done, migrator.migrateMasked(ts, agent, b, f, me, ids.cause.cpu_fault));
     } else {
       const r = this.resIn;
-      r.faulter = me; r.faulterIsCpu = true; r.faulterIsNic = false; r.hmm = false; r.write = write; r.thrashPin = hint === HINT_PIN; r.peerRemote = false;
+      r.faulter = me; r.faulterIsCpu = true; r.faulterIsNic = false; r.hmm = hmm; r.write = write; r.thrashPin = hint === HINT_PIN; r.peerRemote = false;
       const d = selectResidency(s, p, r);
       if (d === RES_DUPLICATE) {
         const m = this.dupScratch;

@@ -100,7 +100,7 @@ export class MemoryModel {
       ...common, topology, bar, fallbacks, mover: migrator, dma: transfers, registration: this.registration, objects: this.driverObjects,
     });
     this.faults = new FaultService({
-      ...common, migrator, migrated, prefetcher: new Prefetcher(pol.prefetch, pol.prefetch_threshold), thrashing: new Thrashing(pol), batch,
+      ...common, migrator, migrated, prefetcher: new Prefetcher(pol.prefetch, pol.prefetch_threshold), thrashing: new Thrashing(pol), batch, remote: transfers,
     });
     this.allocations = new Allocations({
       index, state, map, lru, counters, residentLog: this.residentLog,

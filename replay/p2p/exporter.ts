@@ -280,7 +280,10 @@ export class Exporter {
     if (st === MAP_FALLBACK) this.x.fallbacks.refs[this.alloc[k]!]!--;
     this.state[k] = 0;
     this.emit(t, 0, kind, k, loc, this.bytes(k), cause);
-    m.stats.p2p.peer_unmaps++;
+    // peer_unmaps counts peer mappings taken down, the counterpart of peer_maps: only a release of a
+    // mapping live in the BAR. A fallback, refused or revoked entry held no peer mapping (a revocation is
+    // counted as such), so with P2P blocked a run reports 0 peer_maps and 0 peer_unmaps.
+    if (st === MAP_MAPPED) m.stats.p2p.peer_unmaps++;
   }
 
   private unmapBar(k: number, t: number): void {
