@@ -85,7 +85,8 @@ describe('kill -9 mid-run: the next run on the same output cleans up', () => {
     await until(() => existsSync(join(sw, 'gpu0.memory=1MiB', 'run.json')) && existsSync(join(sw, '.gpu0.memory=2MiB.lock')), 60_000, 'variant 2 to start');
     await killed(p);
     expect(existsSync(join(sw, 'gpu0.memory=2MiB'))).toBe(false); // the killed variant never appeared
-    const finished = readdirSync(sw).filter((f) => !f.startsWith('.'));
+    // finished variants: the key=value folders (sweep.json, the plan, is there from the start)
+    const finished = readdirSync(sw).filter((f) => !f.startsWith('.') && f.includes('='));
     const mtimes = Object.fromEntries(finished.map((f) => [f, statSync(join(sw, f, 'run.json')).mtimeMs]));
 
     const r = await hetmem('sweep', trace, '--platform', 'a100-pcie4', ...vary, '-o', sw);

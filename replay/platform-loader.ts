@@ -146,7 +146,11 @@ const SCHEMAS = {
 
 export interface LoadedPlatform {
   platform: Platform;
-  /** where it came from: the file path */
+  /**
+   * where it came from: `preset:<name>` for a built-in preset (the same whether hetmem runs from its
+   * source or its compiled build, or from another checkout, so run.json stays byte-identical), else
+   * the file path as given
+   */
   source: string;
 }
 
@@ -177,7 +181,7 @@ export function loadPlatform(nameOrPath: string, overrides: Record<string, strin
   for (const [key, value] of Object.entries(overrides)) applyOverride(raw, key, value, v.overridden);
   const platform = v.platform(raw);
   checkPlatformLimits(platform, (path, problem) => v.fail(path, problem));
-  return { platform, source: file };
+  return { platform, source: file.startsWith(PRESET_DIR) ? `preset:${file.slice(PRESET_DIR.length, -'.yaml'.length)}` : file };
 }
 
 function isMap(x: unknown): x is Record<string, unknown> {

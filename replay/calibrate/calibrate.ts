@@ -17,7 +17,7 @@ import { ingest } from '../../ingest/ingest.ts';
 import { Links } from '../interconnect/links.ts';
 import { Topology } from '../interconnect/topology.ts';
 import { replay } from '../index.ts';
-import { loadPlatform } from '../platform-loader.ts';
+import { loadPlatform, platformPath } from '../platform-loader.ts';
 import { calibratedPlatformYaml } from './calibrated-platform.ts';
 import { causelessDirections, compareBlocks, compareDurations, compareGroups, type BlockComparison, type DurationComparison, type GroupComparison } from './compare.ts';
 import { fitTransfers, type TransferFit } from './fit.ts';
@@ -77,7 +77,7 @@ function transferCost(platformArg: string, set: Record<string, string>): (dir: D
 
 export async function calibrate(options: CalibrateOptions): Promise<Calibration> {
   const set = options.set ?? {};
-  const { platform, source: platformFile } = loadPlatform(options.platform, set);
+  const { platform } = loadPlatform(options.platform, set);
   return writeDirectoryAtomic(options.out, async (tmp) => {
     let trace = options.source;
     if (!/\.arrow$/i.test(options.source)) {
@@ -100,7 +100,7 @@ export async function calibrate(options: CalibrateOptions): Promise<Calibration>
       if (idx.length > 0) fits[dir] = fitTransfers(idx.map((i) => o.bytes[i]!), idx.map((i) => o.dur[i]!));
     }
     const gpus = [...new Set(o.gpu)].filter(isDevice).map((g) => options.agents?.[g] ?? g).sort();
-    const cal = calibratedPlatformYaml(platformFile, platform, set, fits, gpus, options.source);
+    const cal = calibratedPlatformYaml(platformPath(options.platform), platform, set, fits, gpus, options.source);
     const calibratedFile = join(tmp, CALIBRATION_FILES.platform);
     writeFileSync(calibratedFile, cal.yaml);
     const result: Calibration = {
