@@ -32,6 +32,8 @@ export const EVENT_KINDS = [
   'remote',       // an access served remotely without migration (zero-copy, coherent link, pinned)
   'throttle',     // thrashing mitigation throttled an agent
   'pin',          // thrashing mitigation pinned a range (mapped remotely)
+  'copy',         // an explicit copy (cudaMemcpy-style `copy` row) between two memories
+  'duplicate',    // a read-mostly page duplicated into a second memory (the original stays)
   // issue 4: P2P, BAR, ODP, driver objects, hazards
   'peer_map', 'peer_unmap', 'fallback', 'bounce', 'revoke', 'map_refused',
   'invalidate', 'nic_fault', 'pte_zap', 'cpu_pte_fault', 'bo_move', 'hazard',
@@ -122,5 +124,7 @@ export interface RunInfo {
   /** trace agent → platform agent renames (`--map`), when any */
   agents?: Record<string, string>;
   trace: { path: string; sha256: string; rows: number };
+  /** the event kinds events.parquet keeps, when not all of them (`replay --events`): `none` or a sorted list */
+  events?: 'none' | readonly string[];
   versions: { hetmem: string; node: string; arrow: string; duckdb: string };
 }

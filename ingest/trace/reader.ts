@@ -4,7 +4,9 @@
  * Int64/Int32 columns as Float64Array (exact integers, NaN = null), dictionary columns as Int32Array
  * codes (-1 = null) plus the dictionary's strings.
  */
-import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { fstatSync, readSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { AsyncRecordBatchFileReader, RecordBatch, RecordBatchReader, type Data } from 'apache-arrow';
 import { BadInputError } from '../../common/bad-input.ts';
 import {
@@ -101,12 +103,72 @@ export interface TraceReaderOptions {
    * batch are then valid only until the next batch is read: for streaming consumers like the engine.
    */
   reuseBuffers?: boolean;
+  /**
+   * Compute the sha256 of the file from the bytes the reader reads anyway (`sha256()`), instead of a
+   * second pass over the file: the trace is read once.
+   */
+  hash?: boolean;
 }
+
+/**
+ * A file handle for apache-arrow's random-access reader that feeds every byte it reads, in file order,
+ * to a sha256. The reader reads the footer first (out of order: left for the end), then the
+ * dictionaries and the batches front to back; the few bytes it skips in between (the leading schema
+ * message, padding) are read here to keep the hash contiguous. `digest()` hashes whatever is left (the
+ * footer, or batches never read) and returns the hex digest.
+ */
+class HashingHandle {
+  private readonly h = createHash('sha256');
+  /** bytes [0, hashed) are in the hash */
+  private hashed = 0;
+  private size = -1;
+  constructor(private readonly handle: FileHandle) {}
+  get fd(): number { return this.handle.fd; }
+  async stat(): Promise<Stats> { const st = await this.handle.stat(); this.size = st.size; return st; }
+  async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number; buffer: Uint8Array }> {
+    const r = await this.handle.read(buffer, offset, length, position);
+    this.observe(buffer, offset, r.bytesRead, position);
+    return r;
+  }
+  close(): Promise<void> { return this.handle.close(); }
+
+  /** Small gaps (< 1 MiB) before a read are read and hashed here; a larger jump is left for `digest`. */
+  private observe(buffer: Uint8Array, offset: number, n: number, position: number): void {
+    const end = position + n;
+    if (end <= this.hashed) return;
+    if (position > this.hashed) {
+      if (position - this.hashed > GAP_MAX) return;
+      this.hashRange(this.hashed, position);
+    }
+    this.h.update(buffer.subarray(offset + (this.hashed - position), offset + n));
+    this.hashed = end;
+  }
+
+  private hashRange(from: number, to: number): void {
+    const buf = Buffer.allocUnsafe(Math.min(GAP_MAX, to - from));
+    while (from < to) {
+      const n = readSync(this.handle.fd, buf, 0, Math.min(buf.length, to - from), from);
+      if (n <= 0) throw new Error(`file shrank while being read (at byte ${from})`);
+      this.h.update(buf.subarray(0, n));
+      from += n;
+    }
+    this.hashed = to;
+  }
+
+  /** Hex sha256 of the whole file (reads only the bytes not read yet). */
+  digest(): string {
+    if (this.size < 0) this.size = fstatSync(this.handle.fd).size;
+    this.hashRange(this.hashed, this.size);
+    return this.h.digest('hex');
+  }
+}
+
+const GAP_MAX = 1 << 20;
 
 export class TraceReader {
   private readonly dictCache = new Map<string, { data: unknown; strings: string[] }>();
   private readonly pool: NumPool | undefined;
-  private constructor(readonly path: string, private readonly reader: AsyncRecordBatchFileReader, options: TraceReaderOptions) {
+  private constructor(readonly path: string, private readonly reader: AsyncRecordBatchFileReader, options: TraceReaderOptions, private readonly hashing: HashingHandle | null) {
     this.pool = options.reuseBuffers ? new Map() : undefined;
   }
 
@@ -118,15 +180,17 @@ export class TraceReader {
       throw new BadInputError(path, undefined, undefined, `cannot open trace (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     let reader: AsyncRecordBatchFileReader;
+    const hashing = options.hash ? new HashingHandle(handle) : null;
     try {
-      const r = await RecordBatchReader.from(handle);
+      // apache-arrow takes any object with fd, stat, read and close as a file handle.
+      const r = await RecordBatchReader.from((hashing ?? handle) as FileHandle);
       if (!r.isFile()) throw new Error('not an Arrow IPC file');
       reader = (await r.open()) as AsyncRecordBatchFileReader;
     } catch (e) {
       await handle.close();
       throw new BadInputError(path, undefined, undefined, `is not an Arrow IPC trace file (${(e as Error).message})`);
     }
-    const t = new TraceReader(path, reader, options);
+    const t = new TraceReader(path, reader, options, hashing);
     const id = reader.schema.metadata.get(META.schema);
     if (id !== TRACE_SCHEMA_ID) {
       await t.close();
@@ -154,6 +218,15 @@ export class TraceReader {
   /** Yields every batch in order. */
   async *batches(): AsyncGenerator<TraceBatch> {
     for (let i = 0; i < this.numBatches; i++) yield await this.batch(i);
+  }
+
+  /**
+   * sha256 (hex) of the trace file, from the bytes already read (reader opened with `hash: true`); reads
+   * only what was not read yet. Call before `close()`.
+   */
+  sha256(): string {
+    if (!this.hashing) throw new Error('TraceReader.sha256() needs the reader opened with { hash: true }');
+    return this.hashing.digest();
   }
 
   async close(): Promise<void> { await this.reader.cancel(); }
