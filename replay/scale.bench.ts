@@ -8,7 +8,7 @@
  *    (4 GiB), device memory 1 GiB = 25 % of the footprint (a100-pcie4 with gpu0.memory=1GiB): the
  *    cache-simulator stream (libCacheSim LRU does 2.0–2.9 M req/s on it on this machine kind);
  *  - vecadd-2^32: `synth vecadd --n 4294967296` (25.2 M rows) on h100-pcie5, the streaming case;
- *  - gpu-kernel-1.5x: `synth gpu-kernel`, 2 buffers stream rw, 3 kernels, 1.5 × a 4 GiB device memory
+ *  - gpu-kernel-1.5x: `synth gpu-kernel`, 2 buffers random rw, 3 kernels, 1.5 × a 4 GiB device memory
  *    (12.6 M rows) on a100-pcie4 with gpu0.memory=4GiB: oversubscription, eviction on every sweep.
  *
  * Environment: HETMEM_BENCH_CASES=comma list of case names (default all); HETMEM_BENCH_TRACES=<dir> keeps
@@ -35,7 +35,7 @@ export const SCALE_CASES: readonly Case[] = [
   { name: 'vecadd-2^32', workload: 'vecadd', params: { n: 4294967296 }, platform: 'h100-pcie5', set: {} },
   {
     name: 'gpu-kernel-1.5x', workload: 'gpu-kernel',
-    params: { buffers: 2, oversubscription: 1.5, 'device-memory': '4GiB', 'access-size': '4KiB', kernels: 3, pattern: 'stream', seed: 1 },
+    params: { buffers: 2, oversubscription: 1.5, 'device-memory': '4GiB', 'access-size': '4KiB', kernels: 3, pattern: 'random', seed: 1 },
     platform: 'a100-pcie4', set: { 'gpu0.memory': '4GiB' },
   },
 ];
