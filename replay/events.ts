@@ -61,6 +61,16 @@ export interface EventLogOptions {
 
 export const DEFAULT_CHUNK_ROWS = 1 << 20;
 
+/**
+ * The string columns grouped by what they name (src and dst are both memories), each written as its
+ * own dictionary: a column's Parquet dictionary then holds only its own values.
+ */
+export const STRING_GROUPS = ['kind', 'agent', 'mem', 'cause', 'obj'] as const;
+export type StringGroup = (typeof STRING_GROUPS)[number];
+
+/** The strings one group uses, in id order, and each id's code among them (-1 = unused). */
+export interface GroupDictionary { strings: string[]; code: Int32Array }
+
 export class EventLog {
   readonly strings = new StringTable();
   /** Totals of every row that has left the buffer (all rows after `finish()`). */
@@ -74,6 +84,8 @@ export class EventLog {
   private spillDir: string | undefined;
   private runs: SpilledRuns | null = null;
   private emitted = 0;
+  /** per string id: bit g set when a kept row uses it in group STRING_GROUPS[g] */
+  private used = new Uint8Array(256);
   private readonly remoteKind: number;
 
   constructor() {
@@ -139,6 +151,7 @@ export class EventLog {
     const sel = this.selection();
     if (sel === null) for (let i = 0; i < m; i++) order[k++] = i;
     else for (let i = 0; i < m; i++) if (sel[c.kind[i]!] === 1) order[k++] = i;
+    this.markUsed(order, k);
     const ts = c.ts;
     let sorted = true;
     for (let i = 1; i < k && sorted; i++) if (ts[order[i]!]! < ts[order[i - 1]!]!) sorted = false;
@@ -147,6 +160,37 @@ export class EventLog {
       o.sort((a, b) => ts[a]! - ts[b]! || a - b);
     }
     return [order, k];
+  }
+
+  private markUsed(order: Int32Array, k: number): void {
+    const c = this.c;
+    if (this.used.length < this.strings.strings.length) { const u = new Uint8Array(this.strings.strings.length * 2); u.set(this.used); this.used = u; }
+    const u = this.used;
+    let lastKind = -2, lastAgent = -2, lastSrc = -2, lastDst = -2, lastCause = -2, lastObj = -2;
+    for (let j = 0; j < k; j++) {
+      const i = order[j]!;
+      // Most rows repeat their neighbour's strings: skip the store then.
+      const kd = c.kind[i]!, ag = c.agent[i]!, sr = c.src[i]!, ds = c.dst[i]!, ca = c.cause[i]!, ob = c.obj[i]!;
+      if (kd !== lastKind) { lastKind = kd; if (kd >= 0) u[kd]! |= 1; }
+      if (ag !== lastAgent) { lastAgent = ag; if (ag >= 0) u[ag]! |= 2; }
+      if (sr !== lastSrc) { lastSrc = sr; if (sr >= 0) u[sr]! |= 4; }
+      if (ds !== lastDst) { lastDst = ds; if (ds >= 0) u[ds]! |= 4; }
+      if (ca !== lastCause) { lastCause = ca; if (ca >= 0) u[ca]! |= 8; }
+      if (ob !== lastObj) { lastObj = ob; if (ob >= 0) u[ob]! |= 16; }
+    }
+  }
+
+  /** The dictionary of each string group over the kept rows (call after `finish()`). */
+  dictionaries(): Record<StringGroup, GroupDictionary> {
+    const all = this.strings.strings;
+    const out = {} as Record<StringGroup, GroupDictionary>;
+    STRING_GROUPS.forEach((g, bit) => {
+      const code = new Int32Array(all.length).fill(-1);
+      const strings: string[] = [];
+      for (let id = 0; id < all.length; id++) if (id < this.used.length && this.used[id]! & (1 << bit)) { code[id] = strings.length; strings.push(all[id]!); }
+      out[g] = { strings, code };
+    });
+    return out;
   }
 
   /** Per kind id: 1 = kept; null = every kind kept. */

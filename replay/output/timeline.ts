@@ -63,12 +63,14 @@ export function buildTimeline(model: MemoryModel): Timeline {
   const linkBytes = Array.from({ length: D }, () => new Float64Array(nI));
   const linkBusy = Array.from({ length: D }, () => new Float64Array(nI));
   const L = model.links;
-  for (let i = 0; i < L.logCount; i++) {
-    for (const d of L.pathList[L.logPath[i]!]!.dirs) {
-      spread(linkBytes[d]!, interval, L.logStart[i]!, L.logDur[i]!, L.logBytes[i]!);
-      spread(linkBusy[d]!, interval, L.logStart[i]!, L.logDur[i]!, L.logDur[i]!);
+  L.log.scan(([start, dur, bytes, path], n) => {
+    for (let i = 0; i < n; i++) {
+      for (const d of L.pathList[path![i]!]!.dirs) {
+        spread(linkBytes[d]!, interval, start![i]!, dur![i]!, bytes![i]!);
+        spread(linkBusy[d]!, interval, start![i]!, dur![i]!, dur![i]!);
+      }
     }
-  }
+  });
   // stall per agent
   const A = model.agentNames.length;
   const stall = Array.from({ length: A }, () => new Float64Array(nI));

@@ -33,7 +33,7 @@ export async function writeRun(out: string, model: MemoryModel, info: Omit<RunIn
     await writeDirectoryAtomic(out, async (dir) => {
       const db = await openDuckDb();
       try {
-        await writeEventsParquet(db.conn, source, ev.strings.strings, join(dir, RUN_FILES.events));
+        await writeEventsParquet(db.conn, source, ev.dictionaries(), join(dir, RUN_FILES.events));
         const t = timeline;
         await loadColumns(db.conn, 'tl', [
           { name: 'ts', data: t.ts.subarray(0, t.count) }, { name: 'dur', data: t.dur.subarray(0, t.count) },
@@ -52,5 +52,6 @@ export async function writeRun(out: string, model: MemoryModel, info: Omit<RunIn
     return summary;
   } finally {
     ev.close();
+    model.links.log.close();
   }
 }
