@@ -99,8 +99,10 @@ export class TraceBatch {
 
 export interface TraceReaderOptions {
   /**
-   * Recycle the Float64Arrays of `num()` from batch to batch (no allocation per batch). The arrays of a
-   * batch are then valid only until the next batch is read: for streaming consumers like the engine.
+   * Recycle the Float64Arrays of `num()` and the batch bodies from batch to batch (no allocation per
+   * batch). A batch's `num()` arrays are then valid only until the next batch's `num()`, and its other
+   * arrays until two more batches have been read: for streaming consumers like the engine, which reads
+   * one batch ahead.
    */
   reuseBuffers?: boolean;
   /**
@@ -165,6 +167,49 @@ class HashingHandle {
 
 const GAP_MAX = 1 << 20;
 
+/** Reads at least this long are record batch bodies (metadata reads are a few hundred bytes). */
+const BODY_MIN = 1 << 16;
+/** Body buffers in the ring: the batch being replayed, the one read ahead, and one spare. */
+const BODY_RING = 3;
+
+/**
+ * With `reuseBuffers`, record batch bodies are read into a ring of BODY_RING buffers instead of a new
+ * buffer per batch (apache-arrow 21's AsyncRandomAccessFile.read allocates one per call; at ~2.5 MiB a
+ * batch that is what kept the collector busy). Batch arrays are views into the body, so a batch is valid
+ * until BODY_RING − 1 later batches have been read — the streaming contract of `reuseBuffers`. Reads
+ * made while opening (footer, dictionaries) are done before this is installed and are never recycled.
+ */
+function recycleBodies(reader: AsyncRecordBatchFileReader): void {
+  interface RandomAccessFile {
+    position: number; size: number; _pending?: Promise<void>;
+    _handle: { read(b: Uint8Array, o: number, n: number, p: number): Promise<{ bytesRead: number }> } | null;
+    read(n?: number): Promise<Uint8Array | null>;
+  }
+  const file = (reader as unknown as { _impl?: { _handle?: RandomAccessFile } })._impl?._handle;
+  if (!file || typeof file.read !== 'function' || !('position' in file)) return; // another apache-arrow layout: keep its reads
+  const original = file.read.bind(file);
+  const ring: Uint8Array[] = [];
+  let slot = 0;
+  file.read = async (nBytes?: number): Promise<Uint8Array | null> => {
+    if (nBytes === undefined || nBytes < BODY_MIN) return original(nBytes);
+    if (file._pending) await file._pending;
+    const { _handle: handle, size, position } = file;
+    if (!handle || position >= size) return null;
+    const len = Math.min(size, position + nBytes) - position;
+    file.position = position + len;
+    let buf = ring[slot];
+    if (!buf || buf.byteLength < len) ring[slot] = buf = new Uint8Array(len + (len >> 3));
+    slot = (slot + 1) % BODY_RING;
+    const view = buf.subarray(0, len);
+    for (let off = 0; off < len;) {
+      const { bytesRead } = await handle.read(view, off, len - off, position + off);
+      if (bytesRead <= 0) return view.subarray(0, off);
+      off += bytesRead;
+    }
+    return view;
+  };
+}
+
 export class TraceReader {
   private readonly dictCache = new Map<string, { data: unknown; strings: string[] }>();
   private readonly pool: NumPool | undefined;
@@ -190,6 +235,7 @@ export class TraceReader {
       await handle.close();
       throw new BadInputError(path, undefined, undefined, `is not an Arrow IPC trace file (${(e as Error).message})`);
     }
+    if (options.reuseBuffers) recycleBodies(reader);
     const t = new TraceReader(path, reader, options, hashing);
     const id = reader.schema.metadata.get(META.schema);
     if (id !== TRACE_SCHEMA_ID) {
