@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpillLog } from './spill-log.ts';
+import { SpillLog, TripleLog } from './spill-log.ts';
 
 /** Appends rows (i, i², -i) for i < n, merging row i into the previous one when i % 5 = 4 (v += -i). */
 function fill(log: SpillLog, n: number): void {
@@ -29,5 +29,22 @@ describe('SpillLog', () => {
       expect(rows(log), `chunk ${chunk}`).toEqual(want);
       log.close();
     }
+  });
+});
+
+describe('TripleLog', () => {
+  it('merges same-instant entries of the same `a` exactly as without spilling', () => {
+    // Entries: t = floor(i / 3), a = i % 2, v = i. Merging adds consecutive entries with equal (t, a).
+    const push = (log: TripleLog) => { for (let i = 0; i < 600; i++) log.push(Math.floor(i / 3), i % 2, i); };
+    const whole = new TripleLog(true, 1 << 16);
+    const small = new TripleLog(true, 2);
+    push(whole); push(small);
+    expect(rows(small)).toEqual(rows(whole));
+    // By hand: (t, a) never repeats on consecutive entries here (a alternates), so nothing merges.
+    expect(whole.rows).toBe(600);
+    const merging = new TripleLog(true, 2);
+    for (let i = 0; i < 10; i++) merging.push(5, 1, i); // one instant, one a: a single entry of 0+…+9 = 45
+    expect(rows(merging)).toEqual([[5, 1, 45]]);
+    small.close(); merging.close();
   });
 });

@@ -93,3 +93,23 @@ export class SpillLog {
     if (this.fd >= 0) { closeSync(this.fd); this.fd = -1; }
   }
 }
+
+/**
+ * A log of (time, a, value) triples: resident-bytes deltas, BAR occupancy deltas and stall spans for the
+ * timeline. With `merge`, an entry at the same instant for the same `a` as the newest one adds to it
+ * (resident deltas; not stall spans).
+ */
+export class TripleLog extends SpillLog {
+  constructor(private readonly merge = false, chunkRows = SPILL_LOG_CHUNK_ROWS) { super(3, chunkRows); }
+  /** in-memory times (`count` rows; all rows while the log has not spilled) */
+  get t(): Float64Array { return this.cols[0]!; }
+  get a(): Float64Array { return this.cols[1]!; }
+  get v(): Float64Array { return this.cols[2]!; }
+  push(t: number, a: number, v: number): void {
+    const last = this.count - 1;
+    const c = this.cols;
+    if (this.merge && last >= 0 && c[0]![last] === t && c[1]![last] === a) { c[2]![last]! += v; return; } // same instant: merge
+    const k = this.add();
+    this.cols[0]![k] = t; this.cols[1]![k] = a; this.cols[2]![k] = v;
+  }
+}

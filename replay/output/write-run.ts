@@ -52,6 +52,6 @@ export async function writeRun(out: string, model: MemoryModel, info: Omit<RunIn
     return summary;
   } finally {
     ev.close();
-    model.links.log.close();
+    for (const log of [model.links.log, model.residentLog, model.barLog, model.stallLog]) log.close();
   }
 }
