@@ -3,7 +3,7 @@
  * back as plain JSON-able cells (BIGINT/HUGEINT become numbers — every ns and byte count of hetmem is
  * exact in a double, see ingest/trace/units.ts).
  */
-import { DuckDBInstance, type DuckDBConnection, type JS } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type JS } from '@duckdb/node-api';
 
 /** One cell of a query result: what JSON, CSV and a table can show. */
 export type Cell = string | number | boolean | null;
@@ -52,7 +52,11 @@ export function sqlIdent(s: string): string {
 
 /** Runs `sql` and reads the whole result as plain cells. */
 export async function selectAll(connection: DuckDBConnection, sql: string): Promise<QueryResult> {
-  const reader = await connection.runAndReadAll(sql);
+  return readResult(await connection.runAndReadAll(sql));
+}
+
+/** Reads a whole result as plain cells. */
+export function readResult(reader: DuckDBResultReader): QueryResult {
   const columns = reader.columnNames();
   const types = reader.columnTypes().map((t) => t.toString());
   const rows = reader.getRowsJS().map((row) => row.map(toCell));

@@ -15,3 +15,20 @@ export function namedQuerySql(name: string): string | undefined {
   if (!existsSync(file)) return undefined;
   return readFileSync(file, 'utf8').trim().replace(/;\s*$/, '');
 }
+
+/**
+ * One line about a named query, for `hetmem query --list`: the first sentence of the comment at the
+ * top of its file (`-- BAR aperture pressure per run and GPU: …` → up to the first `:` or `. `).
+ */
+export function namedQueryDescription(name: string): string {
+  const file = `${QUERY_DIR}${name}.sql`;
+  if (!existsSync(file)) return '';
+  const comment: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('--')) break;
+    comment.push(line.replace(/^--\s?/, '').trim());
+  }
+  const text = comment.join(' ');
+  const end = text.search(/: |\. |\.$/);
+  return (end < 0 ? text : text.slice(0, end)).trim();
+}

@@ -46,7 +46,7 @@ describe('hetmem CLI', () => {
   it('usage errors and missing traces exit 2 without a stack trace', () => {
     const noOut = hetmem('ingest', 'fixtures/rdma-ring-4.csv');
     expect(noOut.code).toBe(2);
-    expect(noOut.stderr).toMatch(/required option '-o, --output <trace.arrow>'/);
+    expect(noOut.stderr).toMatch(/missing required option -o, --out <trace.arrow>/);
     const missing = hetmem('inspect', join(dir, 'nope.arrow'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.arrow: cannot open trace \(ENOENT\)/);

@@ -4,7 +4,7 @@
  * kernel's progress — swept over two platforms and two BAR sizes (and device memory for the kernel),
  * then one report: out/report.html (written atomically). Traces and the sweep go to out/demo/.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { synth } from '../ingest/synth/index.ts';
@@ -84,9 +84,10 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('Run the whole pipeline on three synthetic workloads (synth → sweep over platforms and BAR sizes → report) and print the report path.')
     .option('-o, --out <dir>', 'output directory', 'out')
-    .option('--workers <n>', 'sweep worker threads (default: one per core)', (v) => Number.parseInt(v, 10))
-    .action(async (opts: { out: string; workers?: number }) => {
-      const html = await runDemo({ out: opts.out, workers: opts.workers, log: (l) => process.stderr.write(`${l}\n`) });
+    .addOption(new Option('--output <dir>', 'same as --out').hideHelp())
+    .option('--workers <n>', 'sweep worker threads (default: what memory allows, at most one per core)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { out: string; output?: string; workers?: number }) => {
+      const html = await runDemo({ out: opts.output ?? opts.out, workers: opts.workers, log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`${html}\n`);
     });
 }

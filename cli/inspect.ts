@@ -9,18 +9,29 @@ export function registerInspect(program: Command): void {
     .description('Summarise a canonical trace: rows, time span, rows and bytes per op and per agent, objects, metadata.')
     .argument('<trace.arrow>', 'canonical trace (from hetmem ingest or hetmem synth)')
     .option('--json', 'print the summary as JSON on stdout (exact numbers, for scripts)')
+    .option('--all', `list every object and unmapped kind and print metadata whole (default: the ${INSPECT_TOP} largest, the rest counted)`)
     .addHelpText('after', `
 Examples:
   hetmem inspect trace.arrow
   hetmem inspect trace.arrow --json | jq '.ops.read.count'`)
-    .action(async (path: string, opts: { json?: boolean }) => {
+    .action(async (path: string, opts: { json?: boolean; all?: boolean }) => {
       const r = await inspect(path);
-      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : renderInspection(r));
+      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : renderInspection(r, { all: opts.all }));
     });
 }
 
-/** Human-readable form: aligned text tables. */
-export function renderInspection(r: TraceInspection): string {
+/** How many objects and unmapped kinds the text form lists before it counts the rest. */
+export const INSPECT_TOP = 20;
+/** Metadata values longer than this are cut in the text form (`--all` prints them whole). */
+const METADATA_WIDTH = 160;
+
+/**
+ * Human-readable form: aligned text tables. A real trace can hold tens of thousands of objects, so
+ * unless `all` the objects and unmapped kinds are the largest {@link INSPECT_TOP} with the rest
+ * counted in one line, and long metadata values are cut.
+ */
+export function renderInspection(r: TraceInspection, options: { all?: boolean } = {}): string {
+  const all = options.all ?? false;
   const out: string[] = [];
   const t = r.time;
   out.push(`trace   ${r.path}`);
@@ -36,16 +47,29 @@ export function renderInspection(r: TraceInspection): string {
   }
   out.push(...table(['agent', 'op', 'rows', 'bytes'], agentRows));
   out.push('', `objects (${r.objects.length})`);
-  if (r.objects.length > 0) {
-    out.push(...table(['name', 'addr', 'bytes', 'mem', 'owner', 'alloc ts', 'freed'], r.objects.map((o) => [
+  const objects = all ? r.objects : [...r.objects].sort((a, b) => (b.bytes ?? -1) - (a.bytes ?? -1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, INSPECT_TOP);
+  if (objects.length > 0) {
+    if (!all && objects.length < r.objects.length) out[out.length - 1] += `, the ${objects.length} largest:`;
+    out.push(...table(['name', 'addr', 'bytes', 'mem', 'owner', 'alloc ts', 'freed'], objects.map((o) => [
       o.name, o.addr === null ? '-' : `0x${o.addr.toString(16)}`, o.bytes === null ? '-' : formatBytes(o.bytes), o.mem ?? '-', o.agent,
       formatNs(o.allocTs), o.freed ? formatNs(o.freeTs!) : 'no',
     ])));
+    const rest = r.objects.length - objects.length;
+    if (rest > 0) {
+      const restBytes = r.objects.reduce((a, o) => a + (o.bytes ?? 0), 0) - objects.reduce((a, o) => a + (o.bytes ?? 0), 0);
+      out.push(`  … and ${rest} more object${rest === 1 ? '' : 's'} (${formatBytes(restBytes)}); --all lists them`);
+    }
   }
   out.push('', 'metadata');
-  for (const [k, v] of Object.entries(r.metadata)) out.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  const unmapped = Object.entries(r.unmapped);
-  out.push('', unmapped.length === 0 ? 'unmapped: none' : `unmapped: ${unmapped.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  for (const [k, v] of Object.entries(r.metadata)) {
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    out.push(`  ${k}: ${all || text.length <= METADATA_WIDTH ? text : `${text.slice(0, METADATA_WIDTH)}… (${text.length} chars; --all or --json for all)`}`);
+  }
+  const unmapped = Object.entries(r.unmapped).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  const shown = all ? unmapped : unmapped.slice(0, INSPECT_TOP);
+  const more = unmapped.length - shown.length;
+  out.push('', unmapped.length === 0 ? 'unmapped: none'
+    : `unmapped: ${shown.map(([k, v]) => `${k}=${v}`).join(', ')}${more > 0 ? `, … and ${more} more kinds (${unmapped.slice(shown.length).reduce((a, [, v]) => a + v, 0)} records; --all lists them)` : ''}`);
   return out.join('\n') + '\n';
 }
 

@@ -5,29 +5,59 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { discardAllTemps } from '../common/atomic-output.ts';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, isBadInput } from '../common/bad-input.ts';
-import { registerSynth } from './synth.ts';
-import { registerIngest } from './ingest.ts';
-import { registerInspect } from './inspect.ts';
-import { registerPlatforms } from './platforms.ts';
-import { registerReplay } from './replay.ts';
-import { registerSweep } from './sweep.ts';
-import { registerQuery } from './query.ts';
-import { registerReport } from './report.ts';
-import { registerDemo } from './demo.ts';
+import { diskFullMessage, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, isBadInput } from '../common/bad-input.ts';
+import { releaseAllClaims } from '../common/output-guard.ts';
+import { rewriteCommanderError } from './output-option.ts';
+import { ExitStatus } from '../common/exit-status.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * The verbs, in help order, each loaded only when needed: a verb module pulls in its whole pipeline
+ * (DuckDB, Arrow, Plot, linkedom: ~0.2–0.4 s each to load), so `hetmem query` loads the query path
+ * only and `hetmem --version` none of them.
+ */
+const VERBS: ReadonlyArray<{ name: string; load: () => Promise<Register> }> = [
+  { name: 'synth', load: async () => (await import('./synth.ts')).registerSynth },
+  { name: 'ingest', load: async () => (await import('./ingest.ts')).registerIngest },
+  { name: 'inspect', load: async () => (await import('./inspect.ts')).registerInspect },
+  { name: 'platforms', load: async () => (await import('./platforms.ts')).registerPlatforms },
+  { name: 'replay', load: async () => (await import('./replay.ts')).registerReplay },
+  { name: 'sweep', load: async () => (await import('./sweep.ts')).registerSweep },
+  { name: 'query', load: async () => (await import('./query.ts')).registerQuery },
+  { name: 'report', load: async () => (await import('./report.ts')).registerReport },
+  { name: 'export', load: async () => (await import('./export.ts')).registerExport },
+  { name: 'calibrate', load: async () => (await import('./calibrate.ts')).registerCalibrate },
+  { name: 'demo', load: async () => (await import('./demo.ts')).registerDemo },
+];
+
+/**
+ * Which verbs a command line needs: the one it names, none for a bare `--version`, and all of them
+ * otherwise (top-level help and an unknown verb's did-you-mean list every verb).
+ */
+export function verbsFor(args: readonly string[]): readonly string[] {
+  const first = args[0];
+  if (first !== undefined && VERBS.some((v) => v.name === first)) return [first];
+  if (args.length === 1 && (first === '--version' || first === '-V')) return [];
+  return VERBS.map((v) => v.name);
+}
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export function buildProgram(): Command {
+/** The program with the given verbs registered (default: all of them). */
+export async function buildProgram(verbs: readonly string[] = VERBS.map((v) => v.name)): Promise<Command> {
   const program = new Command('hetmem')
     .description('Trace-replay analytics for heterogeneous memory (UVM/HMM migration, BAR pressure, P2P DMA, RDMA ODP).')
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  for (const register of [registerSynth, registerIngest, registerInspect, registerPlatforms, registerReplay, registerSweep, registerQuery, registerReport, registerDemo]) {
-    register(program);
-  }
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      outputError: (s, write) => write(rewriteCommanderError(s)),
+    });
+  const registers = await Promise.all(VERBS.filter((v) => verbs.includes(v.name)).map((v) => v.load()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -38,18 +68,25 @@ export async function main(argv: string[]): Promise<number> {
     if (e.code === 'EPIPE') process.exit(EXIT_OK);
     throw e;
   });
-  const program = buildProgram();
+  const program = await buildProgram(verbsFor(argv.slice(2)));
   try {
     await program.parseAsync(argv);
     return EXIT_OK;
   } catch (e) {
     discardAllTemps();
+    releaseAllClaims();
     if (e instanceof CommanderError) {
       // Help and version exit 0; every other commander error is a usage error.
       return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }
+    if (e instanceof ExitStatus) return e.code;
     if (isBadInput(e)) {
       process.stderr.write(`hetmem: ${(e as Error).message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const full = diskFullMessage(e);
+    if (full !== undefined) {
+      process.stderr.write(`hetmem: ${full}\n`);
       return EXIT_BAD_INPUT;
     }
     const err = e as Error;

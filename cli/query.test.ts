@@ -28,6 +28,24 @@ describe('hetmem query', () => {
     ]);
   });
 
+  it('orders runs by variant size, not by the text of their ids (256MiB before 1GiB)', () => {
+    const r = hetmem('query', join(tmp, 'sweep'), 'bar_pressure', '--format', 'json');
+    expect(r.status).toBe(0);
+    // as text "gpu0.bar=1GiB" < "gpu0.bar=256MiB" ('1' < '2'); by size 256 MiB < 1 GiB
+    expect((JSON.parse(r.stdout) as { run: string }[]).map((x) => x.run)).toEqual([
+      'platform=pa/gpu0.bar=256MiB', 'platform=pa/gpu0.bar=1GiB', 'platform=pb/gpu0.bar=256MiB', 'platform=pb/gpu0.bar=1GiB',
+    ]);
+  });
+
+  it('--list prints every named query with a description', () => {
+    const r = hetmem('query', '--list');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['bar_pressure', 'compare_variants', 'fallbacks', 'link_utilisation',
+      'migration_size_histogram', 'migrations_by_cause', 'stall_breakdown', 'top_objects']);
+    for (const l of lines) expect(l).toMatch(/^\S+\s{2,}\S.{9,}/);
+  });
+
   it('a bad query exits 2 with DuckDB\'s message and no stack', () => {
     const r = hetmem('query', join(tmp, 'sweep'), 'SELECT nosuchcolumn FROM runs');
     expect(r.status).toBe(2);

@@ -19,5 +19,12 @@ export function collectMap(value: string, previous: Record<string, string>): Rec
 
 /** `--events all|none|kind,kind,…`: what events.parquet keeps (kinds from run-output.ts EVENT_KINDS). */
 export function parseEvents(value: string): EventSelection {
-  return parseEventSelection(value, EVENT_KINDS);
+  return parseEventSelection(value, Object.keys(EVENT_KINDS));
+}
+
+/** Parses a positive integer flag value (`--workers 4`). */
+export function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1) throw new UsageError(`${flag}: expected a positive integer (got "${v}")`);
+  return n;
 }

@@ -1,20 +1,24 @@
 import type { Command } from 'commander';
 import { report } from '../reports/report.ts';
+import { addOutOption, outPath, type OutFlags } from './output-option.ts';
+import { PARTIAL_FLAG, warnIfPartial } from './partial-sweep.ts';
 
 /** `hetmem report <run-or-sweep-dir> -o report.html`: the self-contained HTML report. */
 export function registerReport(program: Command): void {
-  program
+  const cmd = program
     .command('report')
     .description('Write a self-contained HTML report (server-rendered SVG charts) of a run or a sweep, with every chart\'s data as CSV beside it.')
-    .argument('<dir>', 'run directory or sweep directory')
-    .option('-o, --out <file.html>', 'report file; the CSVs go to <name>-data/ beside it', 'report.html')
+    .argument('<dir>', 'run directory or sweep directory');
+  addOutOption(cmd, 'file.html', 'report file; the CSVs go to <name>-data/ beside it', 'report.html')
     .option('--title <text>', 'page title')
+    .option(...PARTIAL_FLAG)
     .addHelpText('after', `
 Examples:
   hetmem report run/ -o run.html
   hetmem report sweep/ -o out/report.html     # adds variant comparison and capacity planning`)
-    .action(async (dir: string, opts: { out: string; title?: string }) => {
-      const r = await report(dir, { out: opts.out, title: opts.title });
+    .action(async (dir: string, opts: { title?: string; partial?: boolean } & OutFlags) => {
+      const r = await report(dir, { out: outPath(opts, 'file.html'), title: opts.title, force: opts.force, partial: opts.partial });
+      warnIfPartial(dir, opts.partial);
       process.stdout.write(`${r.html}\n`);
     });
 }

@@ -55,6 +55,6 @@ describe('hetmem synth', () => {
     expect(help).toMatch(/--duration <duration> [^[]*\[default: 1ms; ns; suffixes ns, us, ms, s\]/);
     expect(help).toMatch(/--stream-out \[bool\] [^[]*\[default: false;/);
     expect(help).toMatch(/--seed <int>/);
-    expect(help).toMatch(/-o, --output <trace.arrow>/);
+    expect(help).toMatch(/-o, --out <trace.arrow>/);
   });
 });

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { WORKLOADS, synth } from '../ingest/synth/index.ts';
+import { addOutOption, outPath, type OutFlags } from './output-option.ts';
 import { SEED_PARAM, formatParamValue, unitHelp, type ParamSpec, type ParamValue, type Workload } from '../ingest/synth/workload.ts';
 
 /**
@@ -27,8 +28,8 @@ function registerWorkload(parent: Command, w: Workload): void {
   const sub = parent
     .command(w.name)
     .summary(w.summary)
-    .description(`${w.summary}.`)
-    .requiredOption('-o, --output <trace.arrow>', 'the canonical trace to write (Arrow IPC file)');
+    .description(`${w.summary}.`);
+  addOutOption(sub, 'trace.arrow', 'the canonical trace to write (Arrow IPC file)');
   const specs: ParamSpec[] = [...w.params, SEED_PARAM];
   for (const s of specs) {
     const help = `${s.help} [default: ${formatParamValue(s, s.default)}; ${unitHelp(s)}]`;
@@ -41,14 +42,15 @@ function registerWorkload(parent: Command, w: Workload): void {
   }
   // After the options, unwrapped: the row-by-row description is laid out by hand.
   sub.addHelpText('after', `\n${w.description}\n\nExample:\n  hetmem synth ${w.name} -o ${w.name}.arrow`);
-  sub.action((opts: Record<string, string | boolean | undefined> & { output: string }) => {
+  sub.action((opts: Record<string, string | boolean | undefined> & OutFlags) => {
+    const output = outPath(opts, 'trace.arrow');
     const params: Record<string, ParamValue> = {};
     for (const s of specs) {
       const v = opts[camelCase(s.name)];
       if (v !== undefined) params[s.name] = v;
     }
-    const { rows } = synth(w.name, params, opts.output, { progress: true });
-    process.stderr.write(`hetmem synth ${w.name}: ${rows} rows → ${opts.output}\n`);
+    const { rows } = synth(w.name, params, output, { progress: true, force: opts.force === true });
+    process.stderr.write(`hetmem synth ${w.name}: ${rows} rows → ${output}\n`);
   });
 }
 

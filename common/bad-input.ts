@@ -36,3 +36,18 @@ export const EXIT_BAD_INPUT = 2;
 export function isBadInput(e: unknown): e is BadInputError | UsageError {
   return e instanceof BadInputError || e instanceof UsageError;
 }
+
+/**
+ * A full disk (or quota) is the user's environment, not a bug: the message says so, names the path
+ * when the error carries one, and promises what the atomic writers guarantee (nothing left behind).
+ * DuckDB reports it in its message text ("No space left on device"); Node as code ENOSPC/EDQUOT.
+ * Undefined when `e` is another error.
+ */
+export function diskFullMessage(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  const code = err?.code;
+  const text = String(err?.message ?? '');
+  if (code !== 'ENOSPC' && code !== 'EDQUOT' && !/No space left on device|ENOSPC|Disk quota exceeded/i.test(text)) return undefined;
+  const where = err?.path ? `${err.path}: ` : '';
+  return `${where}disk full (${code ?? 'no space left on device'}); nothing was written — free some space or choose another output path`;
+}

@@ -25,6 +25,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser } from 'csv-parse';
+import { maxRecordBytes, recordTooLong } from '../common/limits.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { AGENT_PATTERN, COLUMNS, MEM_KINDS, OPS, isMemKind, isOp, type Op } from './trace/schema.ts';
@@ -72,7 +73,7 @@ interface CsvObject {
 class RecordParser extends Parser {
   private failed = false;
   constructor(private readonly onRecord: (rec: string[], line: number) => void) {
-    super({ bom: true, comment: '#', comment_no_infix: true, skip_empty_lines: true, trim: true, relax_column_count: true });
+    super({ bom: true, comment: '#', comment_no_infix: true, skip_empty_lines: true, trim: true, relax_column_count: true, max_record_size: maxRecordBytes() });
   }
   override push(record: unknown): boolean {
     if (record === null) return super.push(null);
@@ -124,6 +125,7 @@ class CsvReader {
     } catch (e) {
       if (e instanceof BadInputError) throw e;
       const err = e as NodeJS.ErrnoException & { lines?: number };
+      if (err.code === 'CSV_MAX_RECORD_SIZE') throw new BadInputError(file, err.lines, undefined, recordTooLong('a field or line', maxRecordBytes()));
       if (err.code?.startsWith('CSV_')) throw new BadInputError(file, err.lines, undefined, err.message.replace(/ at line \d+$/, ''));
       if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') throw new BadInputError(file, undefined, undefined, `is not valid gzip (${err.message})`);
       if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') throw new BadInputError(file, undefined, undefined, `cannot read (${err.code})`);

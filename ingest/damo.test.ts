@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
@@ -8,10 +9,9 @@ import { damoFormat, parseDamoReportRaw, parseDamoTime, readDamoRecord } from '.
 import { textLineChunks } from './text/line-chunks.ts';
 import { expectImpliedAllocsCover } from '../fixtures/ingest/implied-allocs-check.ts';
 
-const dir = new URL('../../shared/traces/damo/', import.meta.url).pathname;
-const RECORD = `${dir}damon.data`;
-const ACTIVE = `${dir}damon.data.snapshot.active`;
-const RAW = `${dir}report-raw`;
+const RECORD = realTraces.file('damo/damon.data');
+const ACTIVE = realTraces.file('damo/damon.data.snapshot.active');
+const RAW = realTraces.file('damo/report-raw');
 
 /** Expected rows from a plain zlib + JSON.parse reading: Σ samples rows, Σ samples × size bytes. */
 function expectedFromJson(path: string) {
@@ -35,7 +35,7 @@ async function readWith(path: string): Promise<CollectingSink> {
   return sink;
 }
 
-describe('damo: real files from damonitor/damo tests', () => {
+realTraces.describe('damo: real files from damonitor/damo tests', () => {
   it('sniffs all three files as damo', () => {
     for (const f of [RECORD, ACTIVE, RAW]) expect(damoFormat.sniff(f, readFileSync(f).subarray(0, 4096))).toBe(true);
   });
@@ -100,12 +100,12 @@ describe('damo: own inputs', () => {
     expect(() => readDamoRecord('d.data', deflateSync('{'), new CollectingSink())).toThrow(BadInputError);
   });
 
-  it('fuzz: mutations of report-raw text fail only with BadInputError', async () => {
+  realTraces.it('fuzz: mutations of report-raw text fail only with BadInputError', async () => {
     const valid = readFileSync(RAW, 'utf8').split('\n').slice(0, 60).join('\n');
     await fuzzParser(valid, async (t) => parseDamoReportRaw('r', textLineChunks(t), new CollectingSink()));
   });
 
-  it('fuzz: byte mutations of a damo record fail only with BadInputError', async () => {
+  realTraces.it('fuzz: byte mutations of a damo record fail only with BadInputError', async () => {
     const valid = inflateSync(readFileSync(ACTIVE)).toString();
     await fuzzParser(valid, (t) => readDamoRecord('a', deflateSync(t), new CollectingSink()), 100);
   });

@@ -5,7 +5,7 @@
  */
 import type { TraceRow } from './trace/writer.ts';
 
-export const FORMAT_NAMES = ['csv', 'kineto', 'rocprof', 'nsys', 'nvprof', 'uvm-log', 'ftrace', 'damo'] as const;
+export const FORMAT_NAMES = ['csv', 'kineto', 'et', 'rocprof', 'nsys', 'nvprof', 'uvm-log', 'ftrace', 'damo'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
 export interface RowSink {
@@ -39,6 +39,11 @@ export interface IngestFormat {
    * the file is gzip-compressed). Used by `--format auto`.
    */
   sniff(path: string, head: Uint8Array): boolean;
+  /**
+   * Formats whose files may come along with this format's file in one ingest (e.g. an Execution Trace
+   * with the Kineto trace of the same run): `--format auto` then picks this format for the whole set.
+   */
+  readonly companions?: readonly FormatName[];
   /** Reads the files (several only where the format allows, e.g. per-rank Kineto files) into `sink`. */
   read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void>;
 }

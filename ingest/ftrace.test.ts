@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
@@ -9,7 +10,7 @@ import { textLineChunks } from './text/line-chunks.ts';
 import { expectImpliedAllocsCover } from '../fixtures/ingest/implied-allocs-check.ts';
 import { uvmLogFormat } from './uvm-log.ts';
 
-const PERF_DAMON = new URL('../../shared/traces/damo/perf.data.script', import.meta.url).pathname;
+const PERF_DAMON = realTraces.file('damo/perf.data.script');
 const FTRACE_FIXTURE = new URL('../fixtures/ingest/ftrace-migrate.trace', import.meta.url).pathname;
 const PERF_FIXTURE = new URL('../fixtures/ingest/perf-script-migrate.txt', import.meta.url).pathname;
 const head = (p: string) => readFileSync(p).subarray(0, 4096);
@@ -20,7 +21,7 @@ async function read(path: string): Promise<CollectingSink> {
   return sink;
 }
 
-describe('ftrace: real perf script of damon:damon_aggregated (damo/perf.data.script)', () => {
+realTraces.describe('ftrace: real perf script of damon:damon_aggregated (damo/perf.data.script)', () => {
   it('sniffs as ftrace, not damo or uvm-log', () => {
     expect(ftraceFormat.sniff(PERF_DAMON, head(PERF_DAMON))).toBe(true);
     expect(damoFormat.sniff(PERF_DAMON, head(PERF_DAMON))).toBe(false);
@@ -89,7 +90,7 @@ describe('ftrace: own fixtures', () => {
     await expect(parseFtrace('t.trace', textLineChunks(text), new CollectingSink())).rejects.toThrow(/^t\.trace:23: nr_succeeded: is not an integer/);
   });
 
-  it('fuzz: mutations of valid ftrace and perf script text fail only with BadInputError', async () => {
+  realTraces.it('fuzz: mutations of valid ftrace and perf script text fail only with BadInputError', async () => {
     const valid = readFileSync(FTRACE_FIXTURE, 'utf8') + readFileSync(PERF_FIXTURE, 'utf8') + readFileSync(PERF_DAMON, 'utf8').split('\n').slice(0, 20).join('\n');
     await fuzzParser(valid, (t) => parseFtrace('f', textLineChunks(t), new CollectingSink()));
   });

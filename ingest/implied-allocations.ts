@@ -32,7 +32,9 @@ class RangeCollector implements RowSink {
     if (r.op === 'alloc') { this.sawAlloc = true; return; }
     if (r.addr === null || r.bytes === null) return;
     if (r.op === 'free') { this.freed.push([r.addr, r.addr + r.bytes]); return; }
-    if (r.op !== 'read' && r.op !== 'write' && r.op !== 'atomic') return;
+    // An observed migration or fault with an address, or a prefetch request, proves the memory exists
+    // as much as an access does (a speculative prefetch derives no access, but its pages are mapped).
+    if (r.op !== 'read' && r.op !== 'write' && r.op !== 'atomic' && r.op !== 'prefetch' && r.op !== 'obs_migrate' && r.op !== 'obs_fault') return;
     if (r.addr === this.lastAddr && r.bytes === this.lastBytes) return;
     this.lastAddr = r.addr;
     this.lastBytes = r.bytes;

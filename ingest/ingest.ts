@@ -5,26 +5,40 @@
  * left behind.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, openSync, readSync, closeSync, statSync, readFileSync, mkdirSync } from 'node:fs';
+import { createReadStream, statSync, readFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
+import { claimOutput } from '../common/output-guard.ts';
 import { startProgress } from '../common/progress.ts';
 import { FORMAT_NAMES, type FormatName, type IngestFormat } from './format.ts';
 import { FORMATS, formatByName } from './formats.ts';
 import { META } from './trace/schema.ts';
 import { SortingTraceWriter } from './trace/sorter.ts';
+import { readHead } from './text/file-head.ts';
+
+export { readHead };
+import { corruptSqliteError, isSqliteHeader } from './sqlite/database.ts';
 
 export interface IngestOptions {
   /** A format name, or `auto` (default) to sniff each file. */
   format?: FormatName | 'auto';
-  /** The trace file to write. */
-  output: string;
+  /**
+   * The trace file to write (Arrow IPC, written atomically), e.g. `'train.arrow'`. Required: either
+   * this or its older spelling `output`.
+   */
+  out?: string;
+  /** @deprecated The older spelling of `out` (every other verb says `out`); still accepted. */
+  output?: string;
+  /** Replace a hetmem output of another kind at `out` (never foreign data). Default false. */
+  force?: boolean;
   /** Rows held in memory before the sorter spills a run (tests use small values). */
   runRows?: number;
 }
 
 export interface IngestResult {
+  /** The trace file written. */
+  out: string;
+  /** @deprecated The same path as `out`, under its older name. */
   output: string;
   format: FormatName;
   rows: number;
@@ -32,9 +46,6 @@ export interface IngestResult {
   sourceSha256: string;
   unmapped: Record<string, number>;
 }
-
-/** Bytes of each file's start given to `sniff` (gunzipped when the file is gzip). */
-const SNIFF_BYTES = 64 * 1024;
 
 export const INGEST_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -44,15 +55,21 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
   if (name !== 'auto' && !(FORMAT_NAMES as readonly string[]).includes(name)) {
     throw new UsageError(`unknown format "${name}" (expected auto or one of ${FORMAT_NAMES.join(', ')})`);
   }
+  const out = options.out ?? options.output;
+  if (typeof out !== 'string' || out === '') throw new UsageError('ingest needs the trace file to write: { out: "trace.arrow" }');
   let total = 0;
   for (const f of files) total += fileSize(f);
   const format = name === 'auto' ? sniffFormat(files) : formatByName(name);
-  mkdirSync(dirname(options.output), { recursive: true });
-  const sink = new SortingTraceWriter(options.output, { runRows: options.runRows });
+  mkdirSync(dirname(out), { recursive: true });
+  const claim = claimOutput(out, 'trace', { force: options.force });
+  const sink = new SortingTraceWriter(out, { runRows: options.runRows });
   const progress = startProgress(`ingest ${format.name}`, total, 'bytes');
   try {
     sink.metadata.set(META.sourceFormat, format.name);
     await format.read(files, sink, { progress: (done) => progress.update(done) });
+    // nothing parsed but something skipped: the file is not of the forced format (an empty or
+    // header-only file is an empty trace, not an error)
+    if (sink.rows === 0 && name !== 'auto' && Object.keys(sink.unmappedSummary()).length > 0) throw noRowsOfFormat(files, format.name, sink.unmappedSummary());
     const sha = await sha256Of(files);
     sink.metadata.set(META.sourceFiles, JSON.stringify(files.map((f) => basename(f))));
     sink.metadata.set(META.sourceSha256, sha);
@@ -60,12 +77,13 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
     const rows = sink.rows;
     const unmapped = sink.unmappedSummary();
     await sink.close();
-    return { output: options.output, format: format.name, rows, sourceFiles: files.map((f) => basename(f)), sourceSha256: sha, unmapped };
+    return { out, output: out, format: format.name, rows, sourceFiles: files.map((f) => basename(f)), sourceSha256: sha, unmapped };
   } catch (e) {
     sink.abort();
-    throw e;
+    throw corruptSqliteError(e, format.name, files.join(', '));
   } finally {
     progress.stop();
+    claim.release();
   }
 }
 
@@ -80,38 +98,25 @@ function fileSize(f: string): number {
   }
 }
 
-/** The one format every file sniffs as (FORMATS order decides between formats that both match). */
+/**
+ * The one format every file sniffs as (FORMATS order decides between formats that both match), or the
+ * format whose `companions` the other files are (an ET with its Kineto trace).
+ */
 function sniffFormat(files: string[]): IngestFormat {
   let chosen: IngestFormat | undefined;
+  let chosenFrom = files[0];
   for (const f of files) {
     const head = readHead(f);
     const fmt = FORMATS.find((x) => x.sniff(f, head));
+    if (!fmt && isSqliteHeader(head)) {
+      throw new BadInputError(f, undefined, undefined, 'corrupt SQLite file: it has the SQLite header but no readable nsys or nvprof tables (give --format to see SQLite\'s reason)');
+    }
     if (!fmt) throw new BadInputError(f, undefined, undefined, `format not recognised (give --format; known formats: ${FORMAT_NAMES.join(', ')})`);
-    if (chosen && chosen !== fmt) throw new BadInputError(f, undefined, undefined, `looks like ${fmt.name} but ${files[0]} looks like ${chosen.name}; ingest one format at a time`);
-    chosen = fmt;
+    if (!chosen || chosen === fmt || chosen.companions?.includes(fmt.name)) { chosen ??= fmt; continue; }
+    if (fmt.companions?.includes(chosen.name)) { chosen = fmt; chosenFrom = f; continue; }
+    throw new BadInputError(f, undefined, undefined, `looks like ${fmt.name} but ${chosenFrom} looks like ${chosen.name}; ingest one format at a time`);
   }
   return chosen!;
-}
-
-/** The first bytes of a file, gunzipped when it starts with the gzip magic. */
-export function readHead(file: string): Uint8Array {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = new Uint8Array(SNIFF_BYTES);
-    const n = readSync(fd, buf, 0, SNIFF_BYTES, 0);
-    const head = buf.subarray(0, n);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      try {
-        // A truncated gzip stream: flush what inflates instead of failing at the missing end.
-        return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, SNIFF_BYTES);
-      } catch {
-        return new Uint8Array(0);
-      }
-    }
-    return head;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** sha256 over the raw bytes of all files, in order. */
@@ -121,4 +126,15 @@ async function sha256Of(files: string[]): Promise<string> {
     for await (const chunk of createReadStream(f)) h.update(chunk as Buffer);
   }
   return h.digest('hex');
+}
+
+/**
+ * A forced format that found nothing of its kind, only lines it skipped (random bytes given
+ * `--format uvm-log`, a zlib stream as ftrace), is bad input, not an empty trace: the skipped lines
+ * are listed.
+ */
+function noRowsOfFormat(files: string[], format: string, skipped: Record<string, number>): BadInputError {
+  const what = Object.entries(skipped).map(([k, v]) => `${v} ${k}`).join(', ');
+  return new BadInputError(files.join(', '), undefined, undefined,
+    `no ${format} rows found${what ? ` (skipped: ${what})` : ''}; is it a ${format} file? (try --format auto)`);
 }

@@ -8,16 +8,15 @@
  * memory does not grow with the document).
  */
 import { constants } from 'node:buffer';
-import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { ingestInChild } from './profiler-formats.bench.ts';
 
 /** Past V8's longest string (2^29 − 24 chars): a document this big cannot be JSON.parsed whole at all. */
 const TARGET_BYTES = 560 * 2 ** 20;
-const ROOT = new URL('..', import.meta.url).pathname;
 
 /** Writes a Kineto-like trace of about TARGET_BYTES; returns the number of events (exported for profiling). */
 export async function generate(file: string): Promise<number> {
@@ -61,25 +60,6 @@ export async function generate(file: string): Promise<number> {
   return events;
 }
 
-/** Child process: ingest `file` and print seconds, rows and peak RSS as JSON. */
-const CHILD = `
-import { ingest } from ${JSON.stringify(join(ROOT, 'ingest/ingest.ts'))};
-const [file, output] = process.argv.slice(-2);
-const t0 = performance.now();
-const c0 = process.cpuUsage();
-const r = await ingest([file], { format: 'kineto', output });
-const seconds = (performance.now() - t0) / 1000;
-const cpu = process.cpuUsage(c0);
-process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rows: r.rows, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
-`;
-
-interface ChildResult { seconds: number; cpuSeconds: number; rows: number; maxRssBytes: number }
-
-function ingestInChild(file: string, output: string): ChildResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD, '--', file, output], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out) as ChildResult;
-}
-
 export default async function bench(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'hetmem-kinetobench-'));
   try {
@@ -94,7 +74,7 @@ export default async function bench(): Promise<Record<string, unknown>> {
     for (const [label, file] of [['json', json], ['json_gz', gz]] as const) {
       const size = statSync(file).size;
       const jsonBytes = statSync(json).size;
-      const r = ingestInChild(file, join(dir, `${label}.arrow`));
+      const r = ingestInChild([file], 'kineto', join(dir, `${label}.arrow`));
       results[label] = {
         file_mib: +(size / 2 ** 20).toFixed(1),
         json_mib: +(jsonBytes / 2 ** 20).toFixed(1),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { CollectingSink } from '../fixtures/ingest/collecting-sink.ts';
 import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
 import { BadInputError } from '../common/bad-input.ts';
@@ -13,7 +14,7 @@ import { readAllRows } from './trace/reader.ts';
 import { META } from './trace/schema.ts';
 import type { TraceRow } from './trace/writer.ts';
 
-const TRACES = new URL('../../shared/traces/', import.meta.url).pathname;
+const TRACES = realTraces.file('');
 const SMALL = new URL('../fixtures/kineto/small.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'hetmem-kineto-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,7 +177,7 @@ describe('kineto: variants', () => {
 describe('kineto: malformed input', () => {
   it('names file, line and field; the problem is clear', async () => {
     const cases: [string, RegExp][] = [
-      [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": "12", "dur": 1, "args": {"device": 0}}']), /:3: traceEvents\[0\]\.ts: is not a number \(got "12"\)$/],
+      [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": "12", "dur": 1, "args": {"device": 0}}']), /:3: traceEvents\[0\]\.ts: is not a finite number \(got "12"\)$/],
       [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"device": 0}}', '{"ph": "X", "cat": "kernel", "name": "k", "ts": 2, "args": {"device": 0}}']), /:4: traceEvents\[1\]\.dur: missing$/],
       [doc(['{"ph": "X", "cat": "gpu_memcpy", "name": "Memcpy HtoD (Pinned -> Device)", "ts": 1, "dur": 1, "args": {"device": 0, "bytes": -5}}']), /traceEvents\[0\]\.args\.bytes: is not a byte count/],
       [doc(['{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"device": "gpu0"}}']), /traceEvents\[0\]\.args\.device: is not a device id/],
@@ -326,7 +327,7 @@ const REAL_FILES = [
   'tracelens/b200/eager_trace.json.gz',
 ];
 
-describe('kineto: real traces in ../shared/traces', () => {
+realTraces.describe('kineto: real traces (shared traces folder)', () => {
   for (const name of REAL_FILES) {
     it(`${name}: counts and bytes match a plain JSON.parse of the file`, async () => {
       const path = join(TRACES, name);
@@ -375,7 +376,7 @@ describe('kineto: real traces in ../shared/traces', () => {
 });
 
 describe('kineto: sniffing and the ingest() path', () => {
-  it('sniffs Kineto files and only them', () => {
+  realTraces.it('sniffs Kineto files and only them', () => {
     for (const name of REAL_FILES) expect(kinetoFormat.sniff(name, readHead(join(TRACES, name))), name).toBe(true);
     expect(kinetoFormat.sniff(SMALL, readHead(SMALL))).toBe(true);
     for (const other of ['tracelens/rocprof/908_results.json.gz', 'nsys-fuser/report1.sqlite', 'damo/report-raw']) {
@@ -396,7 +397,7 @@ describe('kineto: sniffing and the ingest() path', () => {
     expect(result.unmapped).toMatchObject({ cpu_op: 1, ac2g: 2 });
   });
 
-  it('is deterministic: the same files give byte-identical traces', async () => {
+  realTraces.it('is deterministic: the same files give byte-identical traces', async () => {
     const sub = mkdtempSync(join(dir, 'det-'));
     const files = [0, 1].map((r) => join(TRACES, `kineto-hta/trace_filter/sampled_rank-${r}.json.gz`));
     await ingest(files, { format: 'kineto', output: join(sub, 'a.arrow') });
@@ -410,7 +411,7 @@ describe('kineto: sniffing and the ingest() path', () => {
     writeFileSync(file, readFileSync(SMALL, 'utf8').replace('"ts": 1120.000', '"ts": "late"'));
     const e = await ingest([file], { format: 'kineto', output: join(sub, 'out.arrow') }).then(() => null, (err: unknown) => err);
     expect(e).toBeInstanceOf(BadInputError);
-    expect((e as Error).message).toMatch(/bad\.json:19: traceEvents\[9\]\.ts: is not a number/);
+    expect((e as Error).message).toMatch(/bad\.json:19: traceEvents\[9\]\.ts: is not a finite number/);
     expect(readdirSync(sub)).toEqual(['bad.json']);
     expect(existsSync(join(sub, 'out.arrow'))).toBe(false);
   });

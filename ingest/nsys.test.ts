@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { nsysFormat, readNsysFile } from './nsys.ts';
 import { nvprofFormat } from './nvprof.ts';
 import { META } from './trace/schema.ts';
 
-const REPORT1 = new URL('../../shared/traces/nsys-fuser/report1.sqlite', import.meta.url).pathname;
-const NVPROF_FILE = new URL('../../shared/traces/uvm-eval/copy.nvprof', import.meta.url).pathname;
+const REPORT1 = realTraces.file('nsys-fuser/report1.sqlite');
+const NVPROF_FILE = realTraces.file('uvm-eval/copy.nvprof');
 const FIXTURE_SQL = readFileSync(new URL('../fixtures/ingest/nsys-unified-memory.sql', import.meta.url), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-nsys-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -35,7 +36,7 @@ function read(path: string): CollectingSink {
   return sink;
 }
 
-describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
+realTraces.describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
   const sink = new CollectingSink();
   const db = new Database(REPORT1, { readonly: true });
   const q = (sql: string) => db.prepare(sql).pluck().get() as number;
@@ -141,8 +142,31 @@ describe('nsys: own fixture with unified-memory rows (fixtures/ingest/nsys-unifi
     expect(accesses.map((r) => [r.op, r.agent, r.addr, r.name]).sort()).toEqual([
       ['read', 'cpu0', 140000000000000, 'derived:fault'], ['read', 'gpu0', 140000000065536, 'derived:fault'], ['write', 'gpu0', 140000000000000, 'derived:fault'],
     ]);
-    expect(sink.rows.length).toBe(19); // 1 kernel + 6 migrations + 1 copy + 4 alloc/free + 3 faults + 3 accesses + 1 submit
+    // 1 kernel + 6 migrations + 1 copy + 4 alloc/free + 3 faults + 3 accesses + 1 submit + the user
+    // prefetch request checked below (the implied first touch is added by the format's read(), below)
+    expect(sink.rows.length).toBe(20);
     expect(sink.op('submit')).toEqual([expect.objectContaining({ ts: 3990000, dur: 11000, agent: 'cpu0', corr: 33, name: 'cudaMemcpyAsync' })]);
+  });
+
+  it('turns the user-caused migration into a prefetch request, never an access', () => {
+    // migrationCause 1 (USER, cudaMemPrefetchAsync): 2 MiB HtoD at 140000002097152, start 1002000000
+    // - session start 1000000000 = 2000000 ns.
+    expect(sink.op('prefetch').map((r) => [r.ts, r.agent, r.peer, r.addr, r.bytes, r.name])).toEqual([
+      [2000000, 'cpu0', 'gpu0', 140000002097152, 2097152, 'derived:user_prefetch']]);
+    expect(sink.rows.filter((r) => r.name === 'derived:migration')).toEqual([]);
+  });
+
+  it('implies one CPU first touch for the pages that arrive on the GPU before any CPU access', async () => {
+    const full = new CollectingSink();
+    await nsysFormat.read([buildFixture('um-full.sqlite')], full, quietContext);
+    // HtoD arrivals (time order): [A, A+64K) fault, [A+64K, A+128K) fault, [A+128K, A+2M) prefetch,
+    // [A+2M, A+4M) user prefetch, A = 140000000000000. The CPU's only access (its fault at A, ts 990000)
+    // comes after the first three, so no byte of them was touched before: the implied ranges are
+    // [A, A+2M) and [A+2M, A+4M), adjacent in the same 8 MiB allocation → one 4 MiB write at the
+    // allocation's ts (1000050000 - 1000000000 = 50000).
+    expect(full.rows.length).toBe(sink.rows.length + 1);
+    expect(full.rows.filter((r) => r.name === 'derived:first_touch').map((r) => [r.ts, r.op, r.agent, r.addr, r.bytes])).toEqual([
+      [50000, 'write', 'cpu0', 140000000000000, 4 * 1048576]]);
   });
 
   it('derives the faulting side access from fault-caused migrations when there are no fault events', () => {
@@ -194,7 +218,7 @@ describe('nsys: bad input', () => {
     expect(() => read(missing)).toThrow(`${missing}:CUDA_UM_CPU_PAGE_FAULT_EVENTS: address: column is missing`);
   });
 
-  it('refuses a SQLite file that is not an nsys export', () => {
+  realTraces.it('refuses a SQLite file that is not an nsys export', () => {
     expect(() => read(NVPROF_FILE)).toThrow(/is not an Nsight Systems SQLite export/);
   });
 });

@@ -35,6 +35,7 @@ import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
+import { withImpliedFirstTouch } from './derive/implied-first-touch.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
   apiCallOp, apiName, copyKindOf, faultAccessOf, memKindOf, migrationCauseOf, type CopyKind, type CopySide,
@@ -84,8 +85,11 @@ export const nsysFormat: IngestFormat = {
       }
     };
     // With memory usage events the export has its own allocations: one pass, nothing implied.
-    if (files.some(hasAllocationEvents)) pass(sink);
-    else await withImpliedAllocations(sink, 'managed', pass);
+    // An HtoD arrival proves a CPU first touch (derive/implied-first-touch.ts), after the allocations.
+    await withImpliedFirstTouch(sink, async (s) => {
+      if (files.some(hasAllocationEvents)) pass(s);
+      else await withImpliedAllocations(s, 'managed', pass);
+    });
   },
 };
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
@@ -12,7 +13,7 @@ import { textLineChunks } from './text/line-chunks.ts';
 import { parseNvprofGpuTrace, splitCsv } from './text/nvprof-gpu-trace.ts';
 import { META } from './trace/schema.ts';
 
-const COPY = new URL('../../shared/traces/uvm-eval/copy.nvprof', import.meta.url).pathname;
+const COPY = realTraces.file('uvm-eval/copy.nvprof');
 const TEXT = new URL('../fixtures/ingest/nvprof-gpu-trace.txt', import.meta.url).pathname;
 const CSV = new URL('../fixtures/ingest/nvprof-gpu-trace.csv', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-nvprof-'));
@@ -25,7 +26,7 @@ async function read(path: string): Promise<CollectingSink> {
   return sink;
 }
 
-describe('nvprof: the real native file uvm-eval/copy.nvprof', async () => {
+realTraces.describe('nvprof: the real native file uvm-eval/copy.nvprof', async () => {
   const sink = await read(COPY);
   const db = new Database(COPY, { readonly: true });
   const q = (sql: string) => db.prepare(sql).safeIntegers(true).pluck().get() as bigint;
@@ -65,7 +66,7 @@ describe('nvprof: the real native file uvm-eval/copy.nvprof', async () => {
   });
 });
 
-describe('nvprof: unified-memory counters added to a copy of the real file', () => {
+realTraces.describe('nvprof: unified-memory counters added to a copy of the real file', () => {
   // Rows follow CUPTI's CUpti_ActivityUnifiedMemoryCounter2: counterKind 1 = bytes HtoD (flags =
   // migration cause, 2 = coherence), 4 = GPU page fault group (flags = access type, 2 = write),
   // 3 = CPU page fault, 5 = thrashing. Times are absolute ns like the file's own kernels.
@@ -119,9 +120,14 @@ describe('nvprof: --print-gpu-trace text (fixtures/ingest/nvprof-gpu-trace.txt)'
     expect(s.op('read').map((r) => r.agent)).toEqual(['cpu0', 'gpu0']);
     // both faulting pages lie in the 2 MiB VA block at 0x7612d2000000: one implied managed alloc
     expect(s.op('alloc').map((r) => [r.addr, r.bytes, r.mem])).toEqual([[0x7612d2000000, 2097152, 'managed']]);
-    expect(s.rows.length).toBe(11);
+    // Implied CPU first touch (derive/implied-first-touch.ts): the HtoD at 101.50 ms brings
+    // [0x7612d2000000, +256 KiB) to the GPU; the CPU touched only its first 4 KiB page before (the CPU
+    // fault at 100.20 ms), so the other 256 - 4 = 252 KiB = 258048 B get one cpu0 write, at ts 0 as a
+    // leading row (the allocation is implied, so it is placed before the trace).
+    expect(s.rows.length).toBe(12);
     expect(s.unmappedCounts.get('nvprof:um:page_throttle')).toBe(1);
-    expect(s.op('write').map((r) => [r.ts, r.dur, r.agent, r.bytes, r.addr])).toEqual([[103500000, 1024, 'gpu0', 4096, null]]);
+    expect(s.op('write').map((r) => [r.ts, r.dur, r.agent, r.bytes, r.addr, r.name])).toEqual([
+      [0, null, 'cpu0', 258048, 0x7612d2001000, 'derived:first_touch'], [103500000, 1024, 'gpu0', 4096, null, 'Memset']]);
     expect(s.unmappedCounts.get('nvprof:other_line')).toBe(7); // 3 fixture comments, the program's line, 3 footnotes
   });
 
@@ -134,7 +140,7 @@ describe('nvprof: --print-gpu-trace text (fixtures/ingest/nvprof-gpu-trace.txt)'
   it('reads the --csv layout (units row) to the same rows, plus Correlation_ID on copies and memsets', async () => {
     expect(nvprofFormat.sniff(CSV, head(CSV))).toBe(true);
     const c = await read(CSV);
-    expect(c.rows.filter((r) => r.op === 'copy' || r.op === 'write').map((r) => r.corr)).toEqual([120, 140, 150]);
+    expect(c.rows.filter((r) => (r.op === 'copy' || r.op === 'write') && r.name !== 'derived:first_touch').map((r) => r.corr)).toEqual([120, 140, 150]);
     const withoutCopyCorr = c.rows.map((r) => ({ ...r, corr: r.op === 'copy' || r.op === 'write' ? null : r.corr }));
     expect(withoutCopyCorr).toEqual(s.rows);
     expect(c.unmappedCounts.get('nvprof:um:page_throttle')).toBe(1);

@@ -27,6 +27,7 @@ import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
+import { withImpliedFirstTouch } from './derive/implied-first-touch.ts';
 import { nsysCopyName } from './nsys.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, CUPTI_MEM_KIND, MIGRATION_CAUSE_FALLBACK,
@@ -72,7 +73,7 @@ export const nvprofFormat: IngestFormat = {
     return looksLikeNvprofText(headLines(head, 40));
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    await withImpliedAllocations(sink, 'managed', async (s) => {
+    await withImpliedFirstTouch(sink, (outer) => withImpliedAllocations(outer, 'managed', async (s) => {
       let done = 0;
       const progress = (n: number) => ctx.progress(n);
       for (const file of files) {
@@ -85,7 +86,7 @@ export const nvprofFormat: IngestFormat = {
         done += statSync(file).size;
         progress(done);
       }
-    });
+    }));
   },
 };
 

@@ -69,16 +69,21 @@ function buildNsys(file: string): void {
 
 const CHILD = `
 import { ingest } from ${JSON.stringify(join(ROOT, 'ingest/ingest.ts'))};
-const [file, format, output] = process.argv.slice(-3);
+const [format, output, ...files] = process.argv.slice(1); // after '-e': argv is [node, ...args]
 const t0 = performance.now();
-const r = await ingest([file], { format, output });
+const c0 = process.cpuUsage();
+const r = await ingest(files, { format, output });
 const seconds = (performance.now() - t0) / 1000;
-process.stdout.write(JSON.stringify({ seconds, rows: r.rows, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+const cpu = process.cpuUsage(c0);
+process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rows: r.rows, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
 `;
 
-function ingestInChild(file: string, format: string, output: string): { seconds: number; rows: number; maxRssBytes: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD, '--', file, format, output], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out) as { seconds: number; rows: number; maxRssBytes: number };
+export interface ChildIngest { seconds: number; cpuSeconds: number; rows: number; maxRssBytes: number }
+
+/** Ingests `files` as `format` in a child process, so that its peak RSS is the ingest's own. */
+export function ingestInChild(files: readonly string[], format: string, output: string): ChildIngest {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD, '--', format, output, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out) as ChildIngest;
 }
 
 export default async function bench(): Promise<Record<string, unknown>> {
@@ -93,7 +98,7 @@ export default async function bench(): Promise<Record<string, unknown>> {
     const results: Record<string, unknown> = {};
     for (const [label, file, format] of [['uvm_log', uvm, 'uvm-log'], ['ftrace', ftrace, 'ftrace'], ['nsys', nsys, 'nsys']] as const) {
       const size = statSync(file).size;
-      const r = ingestInChild(file, format, join(dir, `${label}.arrow`));
+      const r = ingestInChild([file], format, join(dir, `${label}.arrow`));
       results[label] = {
         file_mib: +(size / 2 ** 20).toFixed(1),
         rows: r.rows,

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import type { FormatName } from './format.ts';
 import { formatByName } from './formats.ts';
@@ -16,7 +17,7 @@ import { ingest } from './ingest.ts';
 import { TraceReader, readAllRows } from './trace/reader.ts';
 import { META } from './trace/schema.ts';
 
-const traces = new URL('../../shared/traces/', import.meta.url).pathname;
+const traces = `${realTraces.file('')}/`;
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-e2e-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -38,12 +39,21 @@ const CASES: [string, FormatName][] = [
   ['kineto-hta/trace_filter/sampled_rank-1.json.gz', 'kineto'],
   ['kineto-hta/negative_queue_length_values_check/rank0.json.gz', 'kineto'],
   ['kineto-hta/df_index_resolver/df_index_resolver.json.gz', 'kineto'],
+  // Execution Traces alone (et.test.ts checks them with their Kineto traces, byte by byte per op)
+  ['pytorch-et/param/linear_et.json.gz', 'et'],
+  ['pytorch-et/param/hf_GPT2_et.json.gz', 'et'],
+  ['pytorch-et/param/resnet_1gpu_et.json.gz', 'et'],
+  ['pytorch-et/param/resnet_2gpu_et.json.gz', 'et'],
+  ['pytorch-et/hta/benchmark_simple_add_et.json.gz', 'et'],
+  // their Kineto traces, given alone, are Kineto traces
+  ['pytorch-et/param/linear_kineto.json.gz', 'kineto'],
+  ['pytorch-et/hta/benchmark_simple_add_trace.json.gz', 'kineto'],
 ];
 
 /** Documentation and licence files that travel with the traces; everything else is a trace. */
 const NOT_TRACES = /(^|\/)(README(\.md|\.MD)?|LICENSE|license)$/;
 
-it('covers every trace file in ../shared/traces', () => {
+realTraces.it('covers every trace file in the shared traces folder', () => {
   const files = (readdirSync(traces, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
     .filter((d) => d.isFile())
     .map((d) => join(d.parentPath ?? (d as unknown as { path: string }).path, d.name).slice(traces.length))
@@ -52,7 +62,7 @@ it('covers every trace file in ../shared/traces', () => {
   expect(files).toEqual(CASES.map(([rel]) => rel).sort());
 });
 
-describe('ingest --format auto on the real traces of the profiler formats', () => {
+realTraces.describe('ingest --format auto on the real traces of the profiler formats', () => {
   for (const [rel, format] of CASES) {
     it(`${rel} → ${format}`, async () => {
       const file = traces + rel;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink } from '../fixtures/ingest/collecting-sink.ts';
 import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
@@ -14,7 +15,7 @@ import { readAllRows } from './trace/reader.ts';
 import { META } from './trace/schema.ts';
 import type { TraceRow } from './trace/writer.ts';
 
-const REAL = new URL('../../shared/traces/tracelens/rocprof/908_results.json.gz', import.meta.url).pathname;
+const REAL = realTraces.file('tracelens/rocprof/908_results.json.gz');
 const SMALL = new URL('../fixtures/rocprof/small.json', import.meta.url).pathname;
 const KINETO_SMALL = new URL('../fixtures/kineto/small.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'hetmem-rocprof-test-'));
@@ -182,7 +183,7 @@ interface RealDoc {
   }[];
 }
 
-describe('rocprof: the real 8× MI350X trace (TraceLens 908_results.json.gz)', () => {
+realTraces.describe('rocprof: the real 8× MI350X trace (TraceLens 908_results.json.gz)', () => {
   const doc = JSON.parse(gunzipSync(readFileSync(REAL)).toString('utf8')) as RealDoc;
   const tool = doc['rocprofiler-sdk-tool'][0]!;
   const dispatches = tool.buffer_records.kernel_dispatch;

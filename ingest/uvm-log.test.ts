@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
@@ -7,8 +8,8 @@ import { textLineChunks } from './text/line-chunks.ts';
 import { parseUvmLog, uvmLogFormat } from './uvm-log.ts';
 import { nsysFormat } from './nsys.ts';
 
-const ABC = new URL('../../shared/traces/uvm-eval/abc/short_log_32_ts/abc_1', import.meta.url).pathname;
-const WQ = new URL('../../shared/traces/uvm-eval/wq256-3', import.meta.url).pathname;
+const ABC = realTraces.file('uvm-eval/abc/short_log_32_ts/abc_1');
+const WQ = realTraces.file('uvm-eval/wq256-3');
 
 async function parse(text: string, file = 'log'): Promise<CollectingSink> {
   const sink = new CollectingSink();
@@ -16,7 +17,7 @@ async function parse(text: string, file = 'log'): Promise<CollectingSink> {
   return sink;
 }
 
-describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
+realTraces.describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
   const text = readFileSync(ABC, 'utf8');
   const sink = new CollectingSink();
   await uvmLogFormat.read([ABC], sink, quietContext);
@@ -50,6 +51,22 @@ describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
     expect(new Set(expected).size).toBe(3);
   });
 
+  it('puts every derived access of a batch at its s line time, so replay forms the same batches', () => {
+    // Independent: the kmsg usec (3rd field) of each `s,` line, relative to the first line, in ns.
+    const lines = text.split('\n').filter((l) => l.includes(';'));
+    const first = Number(lines[0]!.split(',')[2]);
+    const batchTs: number[] = [];
+    const expected: number[] = [];
+    for (const l of lines) {
+      const m = l.slice(l.indexOf(';') + 1);
+      if (m.startsWith('s,')) batchTs.push((Number(l.split(',')[2]) - first) * 1000);
+      if (m.startsWith('f,') && m.split(',')[4] !== '0') expected.push(batchTs[batchTs.length - 1]!);
+    }
+    const accesses = sink.rows.filter((r) => r.name === 'derived:fault');
+    expect(accesses.map((r) => r.ts)).toEqual(expected);
+    expect(new Set(accesses.map((r) => r.ts)).size).toBe(3);
+  });
+
   it('implies a managed allocation per destroyed range, and the faulting blocks lie inside them', () => {
     const destroyed = msgs.filter((m) => m.startsWith('uvm range destroy')).map((m) => {
       const [, hex, size] = /0x([0-9a-f]+), (\d+)/.exec(m)!;
@@ -72,7 +89,7 @@ describe('uvm-log: the real fault log uvm-eval/abc_1', async () => {
   });
 });
 
-describe('uvm-log: the BC batch lines of uvm-eval/wq256-3', () => {
+realTraces.describe('uvm-log: the BC batch lines of uvm-eval/wq256-3', () => {
   it('sniffs as uvm-log and counts every BC line as an unmapped batch summary', async () => {
     const text = readFileSync(WQ, 'utf8');
     expect(uvmLogFormat.sniff(WQ, readFileSync(WQ).subarray(0, 4096))).toBe(true);
@@ -113,7 +130,7 @@ describe('uvm-log: dmesg form, prefetch and eviction entries, atomics', () => {
     await expect(parse(fixture.replace('f,7f0000000000', 'f,zz'), 'x.log')).rejects.toThrow('x.log:2: fault_address: is not a hex address (got "zz")');
   });
 
-  it('fuzz: mutations of a valid log fail only with BadInputError', async () => {
+  realTraces.it('fuzz: mutations of a valid log fail only with BadInputError', async () => {
     await fuzzParser(readFileSync(ABC, 'utf8').split('\n').slice(0, 40).join('\n') + '\n' + fixture, (t) => parse(t));
   });
 });

@@ -7,7 +7,10 @@
  * - `s,` starts fault batch n (n = 1, 2, … in file order); `b,` (optionally `b,<id>,<status>`) ends it.
  * - `f,<addr hex>,<gpu ts>,<fault_type>,<access_type>,<mask>,<num_instances>,…` a replayable fault →
  *   `obs_fault` (4 KiB at addr) plus the faulting access (access_type 1 read, 2 write, 3/4 weak/strong
- *   atomic; 0 = prefetch fault, no access). **corr = the batch number**, so a batch is one group.
+ *   atomic; 0 = prefetch fault, no access). **corr = the batch number**, so a batch is one group; the
+ *   derived accesses of one batch all sit at the batch's `s,` line time, so that replay (which joins
+ *   faults raised at the same modeled time into one batch, memory/fault-batcher.ts) forms the same
+ *   batches as the driver did; the `obs_fault` rows keep their own line times.
  * - `p,…` (prefetch-generated entry) → `obs_migrate` cpu0 → gpu0, cause `prefetch`; `e,…` (eviction)
  *   → `obs_migrate` gpu0 → cpu0, cause `eviction`; same fields as `f`, 4 KiB at addr.
  * - `uvm range destroy …: 0x<start>, <size>` → `free` of that managed range by cpu0 (obj
@@ -23,6 +26,7 @@
 import { basename } from 'node:path';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
+import { withImpliedFirstTouch } from './derive/implied-first-touch.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
 import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
@@ -50,9 +54,9 @@ export const uvmLogFormat: IngestFormat = {
     });
   },
   async read(files: readonly string[], sink: RowSink, ctx: IngestContext): Promise<void> {
-    await withImpliedAllocations(sink, 'managed', async (s) => {
+    await withImpliedFirstTouch(sink, (outer) => withImpliedAllocations(outer, 'managed', async (s) => {
       await parseTextFiles(files, (n) => ctx.progress(n), (file, lines) => parseUvmLog(file, lines, s));
-    });
+    }));
   },
 };
 
@@ -64,6 +68,7 @@ export async function parseUvmLog(file: string, lines: LineChunks, sink: RowSink
   let firstUsec: number | undefined;
   let batch = 0;
   let inBatch = false;
+  let batchTs = 0;
   let faults = 0;
   const parsers = lineFieldParsers(file, () => lineNo);
   // An explicit `never` type keeps TypeScript's narrowing after `fail(...)` calls.
@@ -103,7 +108,7 @@ export async function parseUvmLog(file: string, lines: LineChunks, sink: RowSink
         if (kind === 'f') {
           const access = ACCESS_TYPES[accessType];
           if (access === undefined) fail('access_type', `must be 0-4 (prefetch, read, write, atomic weak, atomic strong), got ${accessType}`);
-          um.fault(span, GPU, addr, PAGE_SIZE, access);
+          um.fault(span, GPU, addr, PAGE_SIZE, access, null, inBatch ? batchTs : ts);
           faults++;
         } else if (kind === 'p') {
           um.migration(span, 'cpu0', GPU, addr, PAGE_SIZE, 'prefetch');
@@ -113,6 +118,7 @@ export async function parseUvmLog(file: string, lines: LineChunks, sink: RowSink
       } else if (msg === 's' || msg.startsWith('s,')) {
         batch++;
         inBatch = true;
+        batchTs = ts;
       } else if (msg === 'b' || msg.startsWith('b,')) {
         const fields = msg.split(',');
         if (fields.length > 4) sink.unmapped('uvm:batch_summary');

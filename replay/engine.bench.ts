@@ -1,5 +1,5 @@
 /**
- * Replay throughput (issue 3 §5): a 10 M-row synthetic gpu-kernel trace (2 buffers × 2.5 GiB streamed
+ * Replay throughput: a 10 M-row synthetic gpu-kernel trace (2 buffers × 2.5 GiB streamed
  * at 4 KiB, read+write, 3 kernels) replayed on a100-pcie4, all outputs written. Target ≥ 5 M rows/s on
  * one core; long-term goal 20 M. The trace is generated first (not timed).
  */

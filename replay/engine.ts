@@ -13,8 +13,10 @@ import { MEM_KINDS, OPS, type Op } from '../ingest/trace/schema.ts';
 import { TraceReader, type TraceBatch } from '../ingest/trace/reader.ts';
 import { Topology } from './interconnect/topology.ts';
 import type { EventLogOptions } from './events.ts';
+import { replayedMemKind } from './device-alloc.ts';
 import { cpuAtomic } from './memory/hazards.ts';
-import { AGENT_CPU, MemoryModel } from './memory/memory-model.ts';
+import { AGENT_CPU } from './memory/kinds.ts';
+import { MemoryModel } from './memory/memory-model.ts';
 import type { Platform } from './platform.ts';
 
 const op = (o: Op) => OPS.indexOf(o);
@@ -23,7 +25,7 @@ const OP_KERNEL = op('kernel'), OP_COPY = op('copy'), OP_PREFETCH = op('prefetch
 const OP_SUBMIT = op('submit'), OP_PEER_MAP = op('peer_map'), OP_PEER_UNMAP = op('peer_unmap'), OP_SYNC = op('sync');
 
 /** Hooks for command submission and peer mappings; `MODEL_HOOKS` (the default) hands them to the
- * model's driver objects and exporter (issue 4); a caller may replace them (e.g. no-ops). */
+ * model's driver objects and exporter; a caller may replace them (e.g. no-ops) */
 export interface OpHooks {
   submit?(model: MemoryModel, agent: number, t: number, objId: number): void;
   peerMap?(model: MemoryModel, agent: number, peer: number, t: number, allocId: number, addr: number, bytes: number): void;
@@ -82,12 +84,7 @@ export async function runEngine(
     next?.catch(() => {});
     await reader.close();
   }
-  if (model.batch.open) model.serviceBatch();
-  for (let a = 0; a < model.agentNames.length; a++) {
-    model.noteEnd(model.traceFrontier[a]! + model.delay[a]!);
-    model.noteEnd(model.pendingUntil[a]!);
-  }
-  model.bar.finish(model.endNs);
+  model.finish();
   return { model, rows: rowBase, sha256 };
 }
 
@@ -102,7 +99,7 @@ function tables(model: MemoryModel, b: TraceBatch, agentMap: ReadonlyMap<string,
   const agents = Int32Array.from(b.dictionary('agent'), (s) => model.agentNames.indexOf(agentMap.get(s) ?? s));
   const objNames = b.dictionary('obj');
   const objs = Int32Array.from(objNames, (s) => model.events.id(s));
-  const mems = Int8Array.from(b.dictionary('mem'), (s) => MEM_KINDS.indexOf(s as (typeof MEM_KINDS)[number]));
+  const mems = Int8Array.from(b.dictionary('mem'), (s) => MEM_KINDS.indexOf(replayedMemKind(s, model.platform.policy.device_alloc) as (typeof MEM_KINDS)[number]));
   return { ops, agents, objs, mems, names: b.dictionary('name'), objNames };
 }
 
@@ -128,8 +125,8 @@ function replayBatch(
   const nameOf = (i: number) => (nameCol ??= b.codes('name'))[i]!;
   const peerNames = b.dictionary('peer');
   const { ops, agents, objs, mems } = tb;
-  const delay = model.delay;
-  const frontier = model.traceFrontier;
+  const delay = model.clocks.delay;
+  const frontier = model.clocks.traceFrontier;
   const batch = model.batch;
   const map = model.map;
   const bad = (i: number, field: string, problem: string): never => { throw new BadInputError(file, `row ${rowBase + i + 1}`, field, problem); };
@@ -147,7 +144,7 @@ function replayBatch(
     const o = objc[i]!;
     return o >= 0 ? map.findObj(objs[o]!) : -1;
   };
-  /** Every op other than an access (rare): allocation, advice, prefetch, copy, sync, issue-4 hooks. */
+  /** Every op other than an access (rare): allocation, advice, prefetch, copy, sync, submit / peer-mapping hooks. */
   const rare = (i: number, o: number, a: number, tsi: number, t: number): void => {
       const d = durOf(i);
       if (d === d && tsi + d > frontier[a]!) frontier[a] = tsi + d;
@@ -171,12 +168,12 @@ function replayBatch(
         case OP_PREFETCH: {
           const id = allocOf(i);
           const p = peerAgent(i);
-          if (p < 0 || model.agentMem[p]! < 0) bad(i, 'peer', 'a prefetch names its destination processor (cpu<N> or gpu<N>) in peer');
+          if (p < 0 || model.index.agentMem[p]! < 0) bad(i, 'peer', 'a prefetch names its destination processor (cpu<N> or gpu<N>) in peer');
           if (id < 0) { model.stats.unmappedRows++; break; }
           const start = addr[i]! === addr[i]! ? addr[i]! : map.start[id]!;
           const len = bytes[i]! === bytes[i]! ? bytes[i]! : map.end[id]! - start;
-          const end = model.userPrefetch(a, t, id, start, len, model.agentMem[p]!);
-          if (end > model.pendingUntil[a]!) model.pendingUntil[a] = end;
+          const end = model.userPrefetch(a, t, id, start, len, model.index.agentMem[p]!);
+          if (end > model.clocks.pendingUntil[a]!) model.clocks.pendingUntil[a] = end;
           break;
         }
         case OP_ADVISE: {
@@ -193,23 +190,23 @@ function replayBatch(
         case OP_COPY: {
           const p = peerAgent(i);
           const by = bytes[i]! === bytes[i]! ? bytes[i]! : 0;
-          const src = model.agentMem[a]!;
-          if (src < 0 || p < 0 || model.agentMem[p]! < 0) {
+          const src = model.index.agentMem[a]!;
+          if (src < 0 || p < 0 || model.index.agentMem[p]! < 0) {
             // A NIC/NVMe DMA into memory: it goes wherever the pages are.
             const id = allocOf(i);
             if (id < 0) { model.stats.unmappedRows++; break; }
             model.access(a, tsi, id, addr[i]! === addr[i]! ? addr[i]! : map.start[id]!, by, true);
           } else {
-            model.copy(a, t, src, model.agentMem[p]!, by, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
+            model.copy(a, t, src, model.index.agentMem[p]!, by, objc[i]! < 0 ? -1 : objs[objc[i]!]!);
           }
           break;
         }
         case OP_SYNC: {
           const p = peerAgent(i);
-          let until = model.pendingUntil[a]!;
-          const wait = (x: number) => { const e = Math.max(frontier[x]! + delay[x]!, model.pendingUntil[x]!); if (e > until) until = e; };
+          let until = model.clocks.pendingUntil[a]!;
+          const wait = (x: number) => { const e = Math.max(frontier[x]! + delay[x]!, model.clocks.pendingUntil[x]!); if (e > until) until = e; };
           if (p >= 0) wait(p);
-          else if (model.agentKind[a] === AGENT_CPU) for (const g of model.gpuAgents) wait(g);
+          else if (model.index.agentKind[a] === AGENT_CPU) for (const g of model.gpuAgents) wait(g);
           if (until > t) delay[a]! += until - t;
           break;
         }
@@ -231,7 +228,7 @@ function replayBatch(
     if (a < 0) bad(i, 'agent', notOnPlatform(model, b.dictionary('agent')[agc[i]!]!));
     const tsi = ts[i]!;
     const access = o >= OP_READ && o <= OP_ATOMIC;
-    if (batch.count > 0 && !(access && batch.joins(a, tsi + delay[a]!, model.faultEngineFree[model.memGpu[model.agentMem[a]!]!]!))) model.serviceBatch();
+    if (batch.count > 0 && !(access && batch.joins(a, tsi + delay[a]!, model.faultEngineFree[model.index.memGpu[model.index.agentMem[a]!]!]!))) model.serviceBatch();
     if (tsi > frontier[a]!) frontier[a] = tsi;
     if (!access) { rare(i, o, a, tsi, tsi + delay[a]!); continue; }
     let ad = addr[i]!;
@@ -241,7 +238,7 @@ function replayBatch(
     if (id < 0) { model.stats.unmappedRows++; continue; }
     const by = bytes[i]!;
     const len = by === by ? by : addr[i]! === addr[i]! ? 1 : map.end[id]! - map.start[id]!;
-    if (o === OP_ATOMIC && model.agentKind[a] === AGENT_CPU) cpuAtomic(model, a, tsi, id, ad, len); // hazard rules (memory/hazards.ts)
+    if (o === OP_ATOMIC && model.index.agentKind[a] === AGENT_CPU) cpuAtomic(model, a, tsi, id, ad, len); // hazard rules (memory/hazards.ts)
     else model.access(a, tsi, id, ad, len, o !== OP_READ);
   }
 }
@@ -252,6 +249,6 @@ function parseAdvice(model: MemoryModel, name: string): { advice: string; target
   const needsTarget = m[1] === 'preferred' || m[1] === 'accessed_by' || m[1] === 'unset_accessed_by';
   if (!needsTarget) return { advice: m[1]!, target: -1 };
   const agent = model.agentNames.indexOf(m[2] ?? '');
-  if (agent < 0 || model.agentMem[agent]! < 0) return undefined;
-  return { advice: m[1]!, target: model.agentMem[agent]! };
+  if (agent < 0 || model.index.agentMem[agent]! < 0) return undefined;
+  return { advice: m[1]!, target: model.index.agentMem[agent]! };
 }

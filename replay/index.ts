@@ -3,6 +3,7 @@
  * directory (run-output.ts), written atomically. The library face of `hetmem replay`.
  */
 import { UsageError } from '../common/bad-input.ts';
+import { claimOutput } from '../common/output-guard.ts';
 import { runEngine } from './engine.ts';
 import type { EventSelection } from './events.ts';
 import { writeRun } from './output/write-run.ts';
@@ -28,6 +29,8 @@ export interface ReplayOptions {
   events?: EventSelection;
   /** Internal: events held in memory before a sorted run is spilled (tests force small chunks). */
   eventChunkRows?: number;
+  /** replace a hetmem output of another kind at `out` (never foreign data). Default false. */
+  force?: boolean;
 }
 
 export async function replay(options: ReplayOptions): Promise<RunSummary> {
@@ -40,16 +43,21 @@ export async function replay(options: ReplayOptions): Promise<RunSummary> {
     }
   }
   const events = options.events ?? 'all';
-  const { model, rows, sha256 } = await runEngine(options.trace, platform, undefined, agentMap, {
-    keep: events, ...(options.eventChunkRows !== undefined ? { chunkRows: options.eventChunkRows } : {}),
-  });
-  return writeRun(options.out, model, {
-    platform: { name: platform.name, source, resolved: { units: { time: 'ns', size: 'bytes', bandwidth: 'bytes/ns (= GB/s)' }, ...platform } },
-    overrides: Object.fromEntries(Object.keys(overrides).sort().map((k) => [k, overrides[k]!])),
-    ...(agentMap.size > 0 ? { agents: Object.fromEntries([...agentMap].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
-    trace: { path: options.trace, sha256, rows },
-    ...(events !== 'all' ? { events } : {}),
-  });
+  const claim = claimOutput(options.out, 'run', { force: options.force });
+  try {
+    const { model, rows, sha256 } = await runEngine(options.trace, platform, undefined, agentMap, {
+      keep: events, ...(options.eventChunkRows !== undefined ? { chunkRows: options.eventChunkRows } : {}),
+    });
+    return await writeRun(options.out, model, {
+      platform: { name: platform.name, source, resolved: { units: { time: 'ns', size: 'bytes', bandwidth: 'bytes/ns (= GB/s)' }, ...platform } },
+      overrides: Object.fromEntries(Object.keys(overrides).sort().map((k) => [k, overrides[k]!])),
+      ...(agentMap.size > 0 ? { agents: Object.fromEntries([...agentMap].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
+      trace: { path: options.trace, sha256, rows },
+      ...(events !== 'all' ? { events } : {}),
+    });
+  } finally {
+    claim.release();
+  }
 }
 
 export { loadPlatform, presetNames } from './platform-loader.ts';

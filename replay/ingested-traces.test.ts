@@ -1,5 +1,5 @@
 /**
- * Issue 6, Done when: `hetmem replay` runs on an ingested Kineto trace and on an ingested nsys trace.
+ * Real traces replay end to end: `hetmem replay` runs on an ingested Kineto trace and on an ingested nsys trace.
  * Beyond "it runs": every explicit copy of the source must reach the model as exactly one `copy` event
  * with its bytes (device-local DtoD copies included: they cost device-memory bandwidth, not a link).
  * The expected counts and bytes come from a plain read of each source (JSON.parse / SQL), not from the
@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { realTraces } from '../common/testing/requirements.ts';
 import { query } from '../analysis/query.ts';
 import { ingest } from '../ingest/ingest.ts';
 import { replay } from './index.ts';
 
-const traces = new URL('../../shared/traces/', import.meta.url).pathname;
+const traces = realTraces.file('');
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-ingested-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -24,7 +25,7 @@ async function copyEvents(run: string): Promise<{ count: number; bytes: number }
   return { count: Number(r.rows[0]![0]), bytes: Number(r.rows[0]![1]) };
 }
 
-describe('replay of ingested real traces', () => {
+realTraces.describe('replay of ingested real traces', () => {
   it('Kineto (HTA sampled rank 0): every gpu_memcpy becomes one modeled copy', async () => {
     const file = join(traces, 'kineto-hta/trace_filter/sampled_rank-0.json.gz');
     const doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { traceEvents: { cat?: string; args?: { bytes?: number } }[] };

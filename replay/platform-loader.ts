@@ -1,16 +1,21 @@
 /**
  * Loads and validates a platform YAML (a preset name or a path), applying `--set key=value` overrides.
  * Every problem is a BadInputError naming the file, the line and the key path (`links.gpu0-pcie.b`):
- * unknown keys, missing keys, wrong units, dangling references.
+ * unknown keys, missing keys, wrong units, dangling references. Sections and fields are zod schemas
+ * (unknown keys, missing keys, units); the rules that relate sections to each other (names, links,
+ * reachability, ranges) follow in code. Of several problems the one reported is an unknown key first
+ * (most likely a typo that also explains a missing key), then a missing key, then a bad value.
  *
  * Override keys are dotted paths into the document; a first segment that names an agent, memory or
  * link is looked up in that section (`gpu0.memory` = `agents.gpu0.memory`).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
 import { BadInputError } from '../common/bad-input.ts';
 import { parseBytes, type Bytes } from '../ingest/trace/units.ts';
 import { parseBandwidth, parseDuration } from './platform-units.ts';
+import { checkPlatformLimits, documentToJs } from './platform-checks.ts';
 import type {
   Agent, CostParams, LinkSpec, LinkType, P2pRule, Platform, Policy, SystemMemory,
 } from './platform.ts';
@@ -24,18 +29,18 @@ const COST_FIELDS: Record<keyof CostParams, Kind> = {
   bar_cpu_read: 'bandwidth', bar_cpu_write: 'bandwidth', rnr_backoff: 'ns', invalidation: 'ns', pte_zap: 'ns', peer_map: 'ns',
 };
 const POLICY_FIELDS: Record<keyof Policy, Kind> = {
-  fault_batch: 'int', prefetch: 'onoff', prefetch_threshold: 'int', hmm_cpu_fault: ['page', 'bigpage', 'block'],
+  fault_batch: 'int', prefetch: 'onoff', prefetch_threshold: 'int', hmm_cpu_fault: ['page', 'bigpage', 'block', 'prefetch'],
   eviction: ['lru_alloc'], thrashing: 'onoff', thrashing_threshold: 'int', thrashing_lapse: 'ns', thrashing_nap: 'ns',
   thrashing_pin_threshold: 'int', thrashing_pin: 'ns', access_counters: 'onoff', access_counter_threshold: 'int',
   gpu_peer_fault: ['migrate', 'remote'], p2p_fallback: ['sysmem', 'revoke_lru', 'fail'], rdma_registration: ['pinned', 'odp'],
-  timeline_interval: 'ns',
+  timeline_interval: 'ns', device_alloc: ['device', 'managed'],
 };
 /** Policy defaults (REFERENCE.md §2.2 batch 256, §2.4 prefetch on / 51 %, §2.6, §2.7). */
 export const DEFAULT_POLICY: Record<keyof Policy, string | number | boolean> = {
   fault_batch: 256, prefetch: 'on', prefetch_threshold: 51, hmm_cpu_fault: 'page', eviction: 'lru_alloc',
   thrashing: 'on', thrashing_threshold: 3, thrashing_lapse: '500us', thrashing_nap: '500us', thrashing_pin_threshold: 10,
   thrashing_pin: '150ms', access_counters: 'off', access_counter_threshold: 256, gpu_peer_fault: 'migrate',
-  p2p_fallback: 'sysmem', rdma_registration: 'pinned', timeline_interval: 0,
+  p2p_fallback: 'sysmem', rdma_registration: 'pinned', timeline_interval: 0, device_alloc: 'device',
 };
 const AGENT_FIELDS: Record<string, Record<string, Kind>> = {
   cpu: { kind: 'string', socket: 'int', memory: 'string' },
@@ -49,6 +54,95 @@ const LINK_FIELDS: Record<string, Kind> = {
 };
 const LINK_OPTIONAL = new Set(['gen', 'lanes', 'bandwidth_up']);
 const TOP_KEYS = ['name', 'description', 'agents', 'memories', 'switches', 'links', 'p2p', 'cost', 'policy'];
+
+const UNKNOWN_KEY = 'unknown key';
+const MISSING = 'is missing';
+
+/** A key that must be present (any value). */
+const present = z.any().superRefine((x, ctx) => { if (x === undefined) ctx.addIssue({ code: 'custom', message: MISSING }); });
+
+/** A YAML mapping (any keys). */
+const mapping = z.record(z.string(), z.unknown(), { error: (i) => (i.input === undefined ? MISSING : 'must be a mapping') });
+
+/** One field of kind `kind`: converted to its unit (bytes, ns, bytes/ns, …); YAML null stays null. */
+function field(kind: Kind, optional: boolean): z.ZodType<unknown> {
+  return z.any().transform((x, ctx) => {
+    if (x === undefined) {
+      if (optional) return null;
+      ctx.addIssue({ code: 'custom', message: MISSING });
+      return z.NEVER;
+    }
+    if (x === null) return null;
+    const r = convert(x, kind);
+    if (isProblem(r)) { ctx.addIssue({ code: 'custom', message: r.problem }); return z.NEVER; }
+    return r;
+  });
+}
+
+/** A mapping with exactly the keys of `spec` (those in `optional` may be absent). */
+function section(spec: Record<string, Kind | 'present'>, optional: ReadonlySet<string> = new Set()): z.ZodType<Record<string, unknown>> {
+  const known = Object.keys(spec);
+  const shape = Object.fromEntries(known.map((k) => {
+    const kind = spec[k]!;
+    return [k, kind === 'present' ? (optional.has(k) ? z.unknown() : present) : field(kind, optional.has(k))];
+  }));
+  const object = z.object(shape, { error: (i) => (i.input === undefined ? MISSING : 'must be a mapping') })
+    .catchall(z.any().superRefine((_x, ctx) => ctx.addIssue({ code: 'custom', message: `${UNKNOWN_KEY} (known: ${known.join(', ')})` })));
+  // Absent keys are given as undefined, so that every field's own rule decides (optional → null).
+  return z.preprocess((x) => (isMap(x) ? { ...Object.fromEntries(known.map((k) => [k, undefined])), ...x } : x), object);
+}
+
+type Problem = { problem: string };
+const isProblem = (r: unknown): r is Problem => typeof r === 'object' && r !== null && typeof (r as { problem?: unknown }).problem === 'string';
+
+/** A scalar converted to `kind`, or the problem with it. */
+function convert(x: unknown, kind: Kind): unknown {
+  const text = typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean' ? x : undefined;
+  if (text === undefined) return { problem: 'must be a scalar' } satisfies Problem;
+  const check = <T>(r: T | string): T | Problem => (typeof r === 'string' ? { problem: r } : r);
+  if (Array.isArray(kind)) {
+    if (!kind.includes(String(text))) return { problem: `must be one of ${kind.join(' | ')} (got "${text}")` };
+    return String(text);
+  }
+  switch (kind) {
+    case 'bytes': return check(typeof text === 'number' ? (Number.isSafeInteger(text) && text >= 0 ? (text as Bytes) : `is not a size (got ${text})`) : parseBytes(String(text)));
+    case 'ns': return check(parseDuration(typeof text === 'boolean' ? String(text) : text));
+    case 'bandwidth': return check(parseBandwidth(typeof text === 'boolean' ? String(text) : text));
+    case 'int': {
+      const n = typeof text === 'number' ? text : /^\d+$/.test(String(text).trim()) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n < 0) return { problem: `must be a non-negative integer (got "${text}")` };
+      return n;
+    }
+    case 'onoff': {
+      const s = String(text).toLowerCase();
+      if (['on', 'true', 'yes', '1'].includes(s)) return true;
+      if (['off', 'false', 'no', '0'].includes(s)) return false;
+      return { problem: `must be on or off (got "${text}")` };
+    }
+    case 'p2p': return p2pRule(String(text));
+    default: return String(text);
+  }
+}
+
+function p2pRule(s: string): P2pRule | Problem {
+  if (s === 'allowed' || s === 'reads_blocked' || s === 'blocked') return { kind: s };
+  const m = /^degraded:(\d+(?:\.\d+)?)$/.exec(s);
+  if (m && Number(m[1]) > 0 && Number(m[1]) <= 1) return { kind: 'degraded', factor: Number(m[1]) };
+  return { problem: `must be allowed | degraded:<factor in (0,1]> | reads_blocked | blocked (got "${s}")` };
+}
+
+const P2P_FIELDS: Record<string, Kind> = { host_bridge: 'p2p', cross_socket: 'p2p' };
+const SCHEMAS = {
+  top: section(Object.fromEntries(TOP_KEYS.map((k) => [k, 'present' as const])), new Set(['description', 'switches', 'policy', 'p2p'])),
+  memory: section(MEMORY_FIELDS),
+  agent: Object.fromEntries(Object.entries(AGENT_FIELDS).map(([k, spec]) => [k, section(spec)])),
+  link: section(LINK_FIELDS, LINK_OPTIONAL),
+  p2p: section(P2P_FIELDS),
+  cost: section(COST_FIELDS),
+  policy: section(POLICY_FIELDS),
+  name: field('string', false),
+  description: field('string', true),
+};
 
 export interface LoadedPlatform {
   platform: Platform;
@@ -77,11 +171,13 @@ export function loadPlatform(nameOrPath: string, overrides: Record<string, strin
     const e = doc.errors[0]!;
     throw new BadInputError(file, lc.linePos(e.pos[0]).line, undefined, `YAML: ${e.message.split('\n')[0]}`);
   }
-  const raw = doc.toJS() as unknown;
+  const raw = documentToJs(doc, file);
   const v = new Validator(file, doc, lc, new Set());
   if (!isMap(raw)) throw new BadInputError(file, 1, undefined, 'a platform file is a YAML mapping');
   for (const [key, value] of Object.entries(overrides)) applyOverride(raw, key, value, v.overridden);
-  return { platform: v.platform(raw), source: file };
+  const platform = v.platform(raw);
+  checkPlatformLimits(platform, (path, problem) => v.fail(path, problem));
+  return { platform, source: file };
 }
 
 function isMap(x: unknown): x is Record<string, unknown> {
@@ -116,7 +212,7 @@ function applyOverride(raw: Record<string, unknown>, key: string, value: string,
 function fieldsFor(raw: Record<string, unknown>, path: string[]): Record<string, Kind> | undefined {
   if (path.length === 2 && path[0] === 'policy') return POLICY_FIELDS;
   if (path.length === 2 && path[0] === 'cost') return COST_FIELDS;
-  if (path.length === 2 && path[0] === 'p2p') return { host_bridge: 'p2p', cross_socket: 'p2p' };
+  if (path.length === 2 && path[0] === 'p2p') return P2P_FIELDS;
   if (path.length === 3 && path[0] === 'memories') return MEMORY_FIELDS;
   if (path.length === 3 && path[0] === 'links') return LINK_FIELDS;
   if (path.length === 3 && path[0] === 'agents' && isMap(raw.agents)) {
@@ -140,61 +236,20 @@ class Validator {
     throw new BadInputError(this.file, line, key, problem);
   }
 
-  map(x: unknown, path: string[]): Record<string, unknown> {
-    if (!isMap(x)) this.fail(path, x === undefined ? 'is missing' : 'must be a mapping');
-    return x;
+  /** `x` parsed by `schema`; a problem fails at `path` + the issue's key path (unknown keys first, then missing keys). */
+  check<T>(schema: z.ZodType<T>, x: unknown, path: readonly string[]): T {
+    const r = schema.safeParse(x);
+    if (r.success) return r.data;
+    const rank = (m: string) => (m.startsWith(UNKNOWN_KEY) ? 0 : m === MISSING ? 1 : 2);
+    const issue = [...r.error.issues].sort((a, b) => rank(a.message) - rank(b.message))[0]!;
+    return this.fail([...path, ...issue.path.map(String)], issue.message);
   }
 
-  keys(m: Record<string, unknown>, allowed: readonly string[], path: string[], optional: ReadonlySet<string> = new Set()): void {
-    for (const k of Object.keys(m)) if (!allowed.includes(k)) this.fail([...path, k], `unknown key (known: ${allowed.join(', ')})`);
-    for (const k of allowed) if (m[k] === undefined && !optional.has(k)) this.fail([...path, k], 'is missing');
-  }
-
-  value(x: unknown, kind: Kind, path: string[]): unknown {
-    const text = typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean' ? x : undefined;
-    if (text === undefined) this.fail(path, 'must be a scalar');
-    const check = <T>(r: T | string): T => (typeof r === 'string' ? this.fail(path, r) : r);
-    if (Array.isArray(kind)) {
-      if (!kind.includes(String(text))) this.fail(path, `must be one of ${kind.join(' | ')} (got "${text}")`);
-      return String(text);
-    }
-    switch (kind) {
-      case 'bytes': return check(typeof text === 'number' ? (Number.isSafeInteger(text) && text >= 0 ? (text as Bytes) : `is not a size (got ${text})`) : parseBytes(String(text)));
-      case 'ns': return check(parseDuration(typeof text === 'boolean' ? String(text) : text));
-      case 'bandwidth': return check(parseBandwidth(typeof text === 'boolean' ? String(text) : text));
-      case 'int': {
-        const n = typeof text === 'number' ? text : /^\d+$/.test(String(text).trim()) ? Number(text) : Number.NaN;
-        if (!Number.isSafeInteger(n) || n < 0) this.fail(path, `must be a non-negative integer (got "${text}")`);
-        return n;
-      }
-      case 'onoff': {
-        const s = String(text).toLowerCase();
-        if (['on', 'true', 'yes', '1'].includes(s)) return true;
-        if (['off', 'false', 'no', '0'].includes(s)) return false;
-        return this.fail(path, `must be on or off (got "${text}")`);
-      }
-      case 'p2p': return this.p2p(String(text), path);
-      default: return String(text);
-    }
-  }
-
-  p2p(s: string, path: string[]): P2pRule {
-    if (s === 'allowed' || s === 'reads_blocked' || s === 'blocked') return { kind: s };
-    const m = /^degraded:(\d+(?:\.\d+)?)$/.exec(s);
-    if (m && Number(m[1]) > 0 && Number(m[1]) <= 1) return { kind: 'degraded', factor: Number(m[1]) };
-    return this.fail(path, `must be allowed | degraded:<factor in (0,1]> | reads_blocked | blocked (got "${s}")`);
-  }
-
-  fields<T>(m: Record<string, unknown>, spec: Record<string, Kind>, path: string[], optional: ReadonlySet<string> = new Set()): T {
-    this.keys(m, Object.keys(spec), path, optional);
-    const out: Record<string, unknown> = {};
-    for (const [k, kind] of Object.entries(spec)) out[k] = m[k] === undefined || m[k] === null ? null : this.value(m[k], kind, [...path, k]);
-    return out as T;
-  }
+  map(x: unknown, path: string[]): Record<string, unknown> { return this.check(mapping, x, path); }
 
   platform(raw: Record<string, unknown>): Platform {
-    this.keys(raw, TOP_KEYS, [], new Set(['description', 'switches', 'policy', 'p2p']));
-    const name = this.value(raw.name, 'string', ['name']) as string;
+    this.check(SCHEMAS.top, raw, []);
+    const name = this.check(SCHEMAS.name, raw.name, ['name']) as string;
     const names = new Map<string, string>();
     const claim = (n: string, what: string, path: string[]) => {
       if (!/^[A-Za-z0-9_-]+$/.test(n)) this.fail(path, 'names use letters, digits, - and _ only');
@@ -204,18 +259,18 @@ class Validator {
     const memories: SystemMemory[] = [];
     for (const [n, m] of Object.entries(this.map(raw.memories, ['memories']))) {
       claim(n, 'memory', ['memories', n]);
-      memories.push({ ...this.fields<Omit<SystemMemory, "name">>(this.map(m, ["memories", n]), MEMORY_FIELDS, ["memories", n]), name: n });
+      memories.push({ ...(this.check(SCHEMAS.memory, m, ['memories', n]) as Omit<SystemMemory, 'name'>), name: n });
     }
     if (memories.length === 0) this.fail(['memories'], 'needs at least one system memory');
     const agents: Agent[] = [];
     for (const [n, a] of Object.entries(this.map(raw.agents, ['agents']))) {
       const am = this.map(a, ['agents', n]);
       const kind = String(am.kind);
-      const spec = AGENT_FIELDS[kind];
-      if (!spec) this.fail(['agents', n, 'kind'], `must be one of ${Object.keys(AGENT_FIELDS).join(' | ')} (got "${am.kind}")`);
+      const spec = SCHEMAS.agent[kind];
+      if (!spec || !Object.hasOwn(SCHEMAS.agent, kind)) this.fail(['agents', n, 'kind'], `must be one of ${Object.keys(AGENT_FIELDS).join(' | ')} (got "${am.kind}")`);
       if (!new RegExp(`^${kind}\\d+$`).test(n)) this.fail(['agents', n], `a ${kind} agent is named ${kind}<index> (as in traces)`);
       claim(n, 'agent', ['agents', n]);
-      const agent = { name: n, ...this.fields<Record<string, unknown>>(am, spec, ['agents', n]) } as unknown as Agent;
+      const agent = { name: n, ...this.check(spec, am, ['agents', n]) } as unknown as Agent;
       if (agent.kind === 'cpu' && !memories.some((m) => m.name === agent.memory)) this.fail(['agents', n, 'memory'], `names no memory (memories: ${memories.map((m) => m.name).join(', ')})`);
       agents.push(agent);
     }
@@ -228,7 +283,7 @@ class Validator {
     const links: LinkSpec[] = [];
     for (const [n, l] of Object.entries(this.map(raw.links, ['links']))) {
       claim(n, 'link', ['links', n]);
-      const f = this.fields<Omit<LinkSpec, 'name' | 'bandwidthUp'> & { bandwidth_up: LinkSpec['bandwidth'] | null }>(this.map(l, ['links', n]), LINK_FIELDS, ['links', n], LINK_OPTIONAL);
+      const f = this.check(SCHEMAS.link, l, ['links', n]) as Omit<LinkSpec, 'name' | 'bandwidthUp'> & { bandwidth_up: LinkSpec['bandwidth'] | null };
       for (const end of ['a', 'b'] as const) {
         const what = names.get(f[end]);
         if (what === undefined || what === 'link') this.fail(['links', n, end], `"${f[end]}" names no agent, memory or switch (dangling link)`);
@@ -242,14 +297,14 @@ class Validator {
       if (!linked.has(x)) this.fail([agents.some((a) => a.name === x) ? 'agents' : 'memories', x], 'is not attached to any link');
     }
     const p2pRaw = raw.p2p === undefined ? { host_bridge: 'blocked', cross_socket: 'blocked' } : this.map(raw.p2p, ['p2p']);
-    const p2p = this.fields<Platform['p2p']>(p2pRaw, { host_bridge: 'p2p', cross_socket: 'p2p' }, ['p2p']);
-    const cost = this.fields<CostParams>(this.map(raw.cost, ['cost']), COST_FIELDS, ['cost']);
+    const p2p = this.check(SCHEMAS.p2p, p2pRaw, ['p2p']) as Platform['p2p'];
+    const cost = this.check(SCHEMAS.cost, raw.cost, ['cost']) as unknown as CostParams;
     const policyRaw = { ...DEFAULT_POLICY, ...(raw.policy === undefined ? {} : this.map(raw.policy, ['policy'])) };
-    const policy = this.fields<Policy>(policyRaw, POLICY_FIELDS, ['policy']);
+    const policy = this.check(SCHEMAS.policy, policyRaw, ['policy']) as unknown as Policy;
     if (policy.fault_batch < 1) this.fail(['policy', 'fault_batch'], 'must be at least 1');
     if (policy.prefetch_threshold < 1 || policy.prefetch_threshold > 100) this.fail(['policy', 'prefetch_threshold'], 'must be 1..100 (§2.4)');
     if (policy.access_counter_threshold < 1) this.fail(['policy', 'access_counter_threshold'], 'must be at least 1');
-    const description = raw.description === undefined ? '' : (this.value(raw.description, 'string', ['description']) as string);
+    const description = raw.description === undefined ? '' : (this.check(SCHEMAS.description, raw.description, ['description']) as string);
     return { name, description, agents, memories, switches, links, p2p, cost, policy };
   }
 }

@@ -61,10 +61,17 @@ export interface CostParams {
 }
 
 export type OnOff = boolean;
-export type HmmCpuFault = 'page' | 'bigpage' | 'block';
+/**
+ * How much a CPU fault on HMM device-private memory brings back (memory/hmm.ts, REFERENCE.md §1.4):
+ * `page` (Linux test_hmm), `bigpage` (64 KiB), `block` (2 MiB VA block), `prefetch` (NVIDIA UVM-HMM:
+ * the faulted page plus the tree prefetcher's region within the allocation, `hmm_block_cpu_fault_locked`).
+ */
+export type HmmCpuFault = 'page' | 'bigpage' | 'block' | 'prefetch';
 export type P2pFallback = 'sysmem' | 'revoke_lru' | 'fail';
 export type RdmaRegistration = 'pinned' | 'odp';
 export type PeerFault = 'migrate' | 'remote';
+/** `device` = as recorded; `managed` = device allocations replayed as managed memory (device-alloc.ts). */
+export type DeviceAlloc = 'device' | 'managed';
 
 export interface Policy {
   fault_batch: number;
@@ -83,6 +90,8 @@ export interface Policy {
   gpu_peer_fault: PeerFault;
   p2p_fallback: P2pFallback;
   rdma_registration: RdmaRegistration;
+  /** how `device` allocations of the trace are replayed (device-alloc.ts); default `device` */
+  device_alloc: DeviceAlloc;
   /** timeline.parquet interval; 0 = automatic (≤ 1000 intervals) */
   timeline_interval: Ns;
 }

@@ -18,11 +18,21 @@ const BASE = 0x7f0000000000;
 const KiB4 = 4096;
 const MB2 = 2 * 1024 * 1024;
 
-/** The prefetcher's per-block pattern for one thread touching a block's pages in order (prefetcher.test.ts
- * derives it): faulted big pages start at pages 0,16,32,64,128,256; prefetched runs [48,64) [80,128)
- * [144,256) [272,512). As [first page, pages] pairs, in migration order. */
-const FAULTED = [[0, 16], [16, 16], [32, 16], [64, 16], [128, 16], [256, 16]];
-const PREFETCHED = [[48, 16], [80, 48], [144, 112], [272, 240]];
+/**
+ * The per-block transfer table for one thread touching a block's pages in order, from the corrected
+ * rules (REFERENCE.md §2.4; prefetcher.test.ts walks the tree by hand): the faulted 4 KiB page is its
+ * own transfer (cause fault), and the prefetch region minus the faulted and resident pages is one
+ * transfer (cause prefetch). The thread faults at the first page not yet resident:
+ *   fault 0   → bitmap big page [0,16): region [0,16)                 → prefetch [1,16)    15 pages
+ *   fault 16  → bitmap [0,32): [0,32) 100 %, [0,64) 50 %               → prefetch [17,32)   15 pages
+ *   fault 32  → bitmap [0,48): [0,64) 75 %, [0,128) 37.5 %            → prefetch [33,64)   31 pages
+ *   fault 64  → bitmap [0,80): [0,128) 62.5 %, [0,256) 31 %           → prefetch [65,128)  63 pages
+ *   fault 128 → bitmap [0,144): [0,256) 56.25 %, [0,512) 28 %         → prefetch [129,256) 127 pages
+ *   fault 256 → bitmap [0,272): [0,512) 53.1 %                         → prefetch [257,512) 255 pages
+ * Six 4 KiB fault transfers and six prefetch transfers per block. As [first page, pages], in order.
+ */
+const FAULTED = [[0, 1], [16, 1], [32, 1], [64, 1], [128, 1], [256, 1]];
+const PREFETCHED = [[1, 15], [17, 15], [33, 31], [65, 63], [129, 127], [257, 255]];
 
 describe('Done-when: synth vecadd --n 67108864 replayed on a100-pcie4', () => {
   it('migrates every 2 MiB block in the prefetcher\'s pattern, each transfer taking latency + bytes / bandwidth', async () => {
@@ -54,7 +64,7 @@ describe('Done-when: synth vecadd --n 67108864 replayed on a100-pcie4', () => {
     const bw = p.links.find((l) => l.name === 'sw0-gpu0')!.bandwidth;
     const fixed = p.cost.transfer_fixed + 2 * p.links.find((l) => l.name === 'sw0-gpu0')!.latency;
     const durs = await query(`SELECT DISTINCT bytes, dur FROM ${ev} WHERE kind = 'migrate' ORDER BY bytes`);
-    expect(durs.map((r) => r.bytes)).toEqual([16, 48, 112, 240].map((n) => n * KiB4));
+    expect(durs.map((r) => r.bytes)).toEqual([1, 15, 31, 63, 127, 255].map((n) => n * KiB4));
     for (const r of durs) expect(r.dur).toBe(fixed + Math.ceil((r.bytes as number) / bw));
     expect(Math.ceil(65536 / 26.5) + 2000).toBe(4474);
     // One fault batch per faulted big page (a single thread stalls on each fault): 6 per block × 256 blocks.

@@ -23,33 +23,71 @@ export const RUN_FILES = {
  */
 export const EVENT_COLUMNS = ['ts', 'dur', 'kind', 'agent', 'src', 'dst', 'addr', 'bytes', 'cause', 'obj'] as const;
 
-/** Event kinds (extensible: readers must tolerate kinds they do not know). */
-export const EVENT_KINDS = [
-  'fault',        // a faulting access (GPU: one row per serviced fault batch range; CPU: per fault)
-  'fault_batch',  // one GPU fault batch serviced (bytes = bytes migrated for it, dur = service time)
-  'migrate',      // a contiguous range moved together for one cause (faulted and prefetched are separate rows)
-  'evict',        // a 2 MiB chunk evicted from device memory (also a migrate row with cause eviction)
-  'remote',       // an access served remotely without migration (zero-copy, coherent link, pinned)
-  'throttle',     // thrashing mitigation throttled an agent
-  'pin',          // thrashing mitigation pinned a range (mapped remotely)
-  'copy',         // an explicit copy (cudaMemcpy-style `copy` row) between two memories
-  'duplicate',    // a read-mostly page duplicated into a second memory (the original stays)
-  // issue 4: P2P, BAR, ODP, driver objects, hazards
-  'peer_map', 'peer_unmap', 'fallback', 'bounce', 'revoke', 'map_refused',
-  'invalidate', 'nic_fault', 'pte_zap', 'cpu_pte_fault', 'bo_move', 'hazard',
-] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
+/**
+ * Event kinds: every value the `kind` column of events.parquet takes, with its meaning. The model emits
+ * kinds only through this table (replay/event-ids.ts); readers must tolerate kinds they do not know
+ * (a newer run may add some).
+ */
+export const EVENT_KINDS = {
+  fault: 'a faulting access (GPU: one row per contiguous range of a serviced fault batch; CPU: one per fault)',
+  fault_batch: 'one GPU fault batch serviced (bytes = bytes migrated for it, dur = service time)',
+  migrate: 'a contiguous range moved together for one cause (faulted and prefetched pages are separate rows)',
+  evict: 'a 2 MiB chunk evicted from device memory (its pages are also migrate rows with cause eviction)',
+  remote: 'an access served remotely without migration (zero-copy, coherent link, BAR, peer DMA)',
+  throttle: 'thrashing mitigation throttled an agent',
+  pin: 'thrashing mitigation pinned a page (mapped remotely)',
+  duplicate: 'read duplication copied a range to the faulting processor (read_mostly); the owner keeps its copy',
+  copy: 'an explicit copy between memories (cudaMemcpy)',
+  bounce: 'one leg of a transfer through host memory after a P2P fallback (importer to RAM, or RAM to the GPU)',
+  peer_map: 'an importer mapped a GPU object through the BAR, or registered process memory for RDMA',
+  peer_unmap: 'a peer mapping or RDMA registration was released',
+  fallback: 'a GPU object moved to system memory because a peer could not map it',
+  revoke: 'an idle peer mapping was revoked to make BAR room (move_notify)',
+  map_refused: 'a peer mapping was refused (policy p2p_fallback = fail)',
+  invalidate: 'ODP pages were invalidated in a NIC before they migrated',
+  nic_fault: 'a NIC access missed its ODP mirror (network page fault)',
+  cpu_pte_fault: 'a CPU touch of a driver object faulted its CPU PTEs in',
+  pte_zap: 'a submit zapped the CPU PTEs of a driver object',
+  bo_move: 'a driver object (or device allocation) moved as a whole to another memory',
+  hazard: 'a CPU atomic the interconnect cannot make atomic (cause names the rule)',
+} as const satisfies Record<string, string>;
+export type EventKind = keyof typeof EVENT_KINDS;
 
 /**
- * Migration / event causes (extensible like kinds). Issue 4 adds: why an exporter could not map
- * (`bar_full`, `p2p_blocked`, `p2p_reads_blocked` on `fallback` / `map_refused`), the p2p rule a
- * `peer_map` went through (`allowed`, `degraded`, `reads_blocked`) or `remap` / `sysmem`, `pinned` /
- * `odp` registrations, `move_notify` (revoke), `devobj` (cpu_pte_fault), and the hazard rules
- * `cpu_atomic_bar`, `cpu_atomic_device_private`.
+ * Event causes: every value the `cause` column takes (NULL: none), with its meaning. Extensible like
+ * the kinds.
  */
-export const CAUSES = ['fault', 'prefetch', 'user_prefetch', 'eviction', 'access_counter', 'cpu_fault', 'thrashing', 'p2p_fallback', 'bounce', 'odp', 'submit',
-  'bar_full', 'p2p_blocked', 'p2p_reads_blocked', 'allowed', 'degraded', 'reads_blocked', 'remap', 'sysmem', 'pinned', 'move_notify', 'devobj',
-  'cpu_atomic_bar', 'cpu_atomic_device_private'] as const;
+export const EVENT_CAUSES = {
+  fault: 'a GPU fault (fault, fault_batch, migrate, duplicate rows)',
+  prefetch: 'pages the driver prefetched with a fault (density prefetcher)',
+  user_prefetch: 'an explicit prefetch (cudaMemPrefetchAsync, migrate_vma)',
+  eviction: 'device memory was full (migrate and evict rows of an eviction)',
+  access_counter: 'an access-counter notification migrated a range to the GPU',
+  cpu_fault: 'a CPU fault (or a CPU touch of a driver object outside the BAR window)',
+  thrashing: 'thrashing mitigation (throttle, pin)',
+  bar: 'a CPU access through the BAR to non-coherent device memory',
+  coherent: 'an access over a coherent link to the memory of another processor',
+  zero_copy: 'an access to system memory (or another GPU) mapped into the accessor',
+  peer: 'a NIC / NVMe DMA to wherever the pages are, or through a peer mapping',
+  p2p_fallback: 'the P2P fallback policy moved the object or bounced the transfer',
+  remap: 'a revoked peer mapping mapped again on next use',
+  move_notify: 'a peer mapping revoked to make BAR room',
+  free: 'the allocation was freed (its mappings go)',
+  sysmem: 'the object already sat in system memory: the mapping maps host pages',
+  bar_full: 'the BAR aperture had no room for the mapping',
+  p2p_blocked: 'the P2P path is not routable (host bridge blocks it)',
+  p2p_reads_blocked: 'a P2P read failed on a host bridge that blocks P2P reads',
+  allowed: 'mapped over an allowed P2P path',
+  degraded: 'mapped over a P2P path with reduced bandwidth',
+  reads_blocked: 'mapped over a P2P path where reads are blocked (writes work)',
+  odp: 'On-Demand Paging registration, its NIC faults, invalidations and migrations',
+  pinned: 'a pinned RDMA registration (pages brought home and pinned)',
+  devobj: 'a CPU PTE fault of a driver object',
+  submit: 'a command submission naming the driver object',
+  cpu_atomic_bar: 'hazard: a CPU atomic to non-coherent device memory through the BAR',
+  cpu_atomic_device_private: 'hazard: a CPU atomic to a range in device-private memory',
+} as const satisfies Record<string, string>;
+export type EventCause = keyof typeof EVENT_CAUSES;
 
 /**
  * timeline.parquet: tidy (long) format so that runs of different platforms union cleanly.
@@ -66,7 +104,7 @@ export const TIMELINE_METRICS = {
   linkUtil: 'link_util',
   /** ns an agent spent stalled during the interval; entity = agent */
   stall: 'stall_ns',
-  /** BAR bytes mapped at interval end (peer + CPU-visible mappings); entity = GPU (`gpu0`) (issue 4) */
+  /** BAR bytes mapped at interval end (peer + CPU-visible mappings); entity = GPU (`gpu0`) */
   barMapped: 'bar_mapped_bytes',
 } as const;
 
@@ -105,7 +143,7 @@ export interface RunSummary {
   stall_ns: Record<string, number>;
   /** key: link name, then direction (`up` / `down`, or `a->b`) */
   links: Record<string, Record<string, LinkDirectionSummary>>;
-  // issue 4: P2P/BAR (replay/p2p/), ODP, driver objects, hazards
+  // P2P/BAR (replay/p2p/), ODP, driver objects, hazards
   bar: Record<string, BarSummary>;
   /** bounce_bytes: both legs of every bounce through host memory (importer ↔ RAM and RAM ↔ GPU), = Σ `bounce` event bytes */
   p2p: { peer_maps: number; peer_unmaps: number; fallbacks: number; bounce_bytes: number; revocations: number; refused: number };

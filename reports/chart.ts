@@ -7,7 +7,7 @@ import type { Dataset, RunRef } from '../analysis/dataset.ts';
 import type { Cell, Db, QueryResult } from '../analysis/duckdb.ts';
 import { rowObjects } from '../analysis/duckdb.ts';
 import { runSql } from '../analysis/query.ts';
-import { renderEmpty, renderLegend } from './plot.ts';
+import { renderLegend } from './plot.ts';
 
 export type Row = Record<string, Cell>;
 
@@ -32,7 +32,10 @@ export function labelMargin(labels: readonly string[]): number {
 export interface Figure {
   /** heading of a small multiple (a run label), or null for a single figure */
   heading: string | null;
+  /** the SVG markup; '' when the run had nothing to draw (see `empty`) */
   svg: string;
+  /** why nothing was drawn for this run (`no migrations`); the page lists such runs in one line */
+  empty?: string;
 }
 
 export interface ChartOutput {
@@ -65,10 +68,12 @@ export function distinct(rows: Row[], key: (r: Row) => string): string[] {
 }
 
 /**
- * One figure per run of the dataset, in dataset order; a run without rows gets an explicit
- * "nothing to show" figure so every chart slot is a real SVG.
+ * One figure per run of the dataset, in dataset order. A run with nothing to draw — no rows, or rows
+ * that `informative` rejects (a BAR line flat at zero) — gets no SVG but its reason (`empty`), so
+ * the page can say in one line which runs had nothing instead of drawing empty charts.
  */
-export function perRun(ctx: ReportContext, rows: Row[], empty: string, render: (rows: Row[], run: RunRef) => string): Figure[] {
+export function perRun(ctx: ReportContext, rows: Row[], empty: string, render: (rows: Row[], run: RunRef) => string,
+  informative: (rows: Row[]) => boolean = (r) => r.length > 0): Figure[] {
   const byRun = new Map<string, Row[]>();
   for (const r of rows) {
     const id = String(r.run);
@@ -77,10 +82,8 @@ export function perRun(ctx: ReportContext, rows: Row[], empty: string, render: (
   }
   return ctx.dataset.runs.map((run) => {
     const mine = byRun.get(run.id) ?? [];
-    return {
-      heading: ctx.dataset.kind === 'run' ? null : ctx.label(run.id),
-      svg: mine.length > 0 ? render(mine, run) : renderEmpty(empty),
-    };
+    const heading = ctx.dataset.kind === 'run' ? null : ctx.label(run.id);
+    return informative(mine) ? { heading, svg: render(mine, run) } : { heading, svg: '', empty };
   });
 }
 

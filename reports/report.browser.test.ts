@@ -4,18 +4,18 @@
  * hermetic sample sweep, whose object names include a `<script>` string, and the demo (`npm start`)
  * run into a temporary directory.
  */
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { chromium as chromiumBinary } from '../common/testing/requirements.ts';
 import { HOSTILE_OBJ, writeSampleSweep } from '../analysis/testing/sample-sweep.ts';
 import { CAPACITY_CHARTS, COMPARISON_CHARTS, RUN_CHARTS } from './charts/index.ts';
 import { report } from './report.ts';
 import { runDemo } from '../cli/demo.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = fileURLToPath(new URL('../out/', import.meta.url));
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -24,16 +24,15 @@ let tmp: string;
 let html: string;
 let browser: Browser;
 
-beforeAll(async () => {
-  // .ci/run installs chromium; a missing browser must fail loudly, not skip.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y --no-install-recommends chromium (see STACK.md)`);
+// Without chromium the suite is skipped with the install line; in CI (which installs it) it is required.
+chromiumBinary.beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'hetmem-browser-'));
   await writeSampleSweep(join(tmp, 'sweep'));
   html = (await report(join(tmp, 'sweep'), { out: join(tmp, 'report.html') })).html;
   // Playwright gives the browser a fresh temporary profile (its own --user-data-dir).
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  browser = await chromium.launch({ executablePath: chromiumBinary.path, args: LAUNCH_ARGS });
 });
-afterAll(async () => {
+chromiumBinary.afterAll(async () => {
   await browser?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -54,11 +53,26 @@ async function expectEveryChart(page: Page): Promise<void> {
       }),
     };
   }));
-  expect(charts.map((c) => c.id)).toEqual(ALL_CHART_IDS);
+  // Charts a run cannot inform are left out with a line; the ones shown are known charts (per
+  // workload they carry a `--<workload>` suffix).
+  expect(charts.length).toBeGreaterThanOrEqual(6);
+  for (const c of charts) expect(ALL_CHART_IDS, c.id!).toContain(c.id!.split('--')[0]);
   for (const c of charts) {
     expect(c.svgs, c.id!).toBeGreaterThan(0);
     expect(c.nonEmpty, c.id!).toBe(true);
   }
+}
+
+/** The answers are on the first screen: the section starts inside the viewport, before any detail section. */
+async function expectAnswersFirst(page: Page): Promise<void> {
+  const box = await page.$eval('#answers', (e) => { const r = e.getBoundingClientRect(); return { top: r.top, items: e.querySelectorAll('li').length }; });
+  expect(box.top).toBeLessThan(400);
+  expect(box.items).toBeGreaterThan(0);
+  const firstLi = await page.$eval('#answers li', (e) => e.getBoundingClientRect().bottom);
+  expect(firstLi).toBeLessThan(900);
+  const answersTop = await page.$eval('#answers', (e) => e.getBoundingClientRect().top);
+  const detailsTop = await page.$eval('section.details', (e) => e.getBoundingClientRect().top);
+  expect(answersTop).toBeLessThan(detailsTop);
 }
 
 /** Opens `html` and collects console errors, page errors, dialogs and non-file requests. */
@@ -74,10 +88,11 @@ async function open(html: string): Promise<{ page: Page; problems: string[]; req
   return { page, problems, requests };
 }
 
-describe('the HTML report in chromium', () => {
+chromiumBinary.describe('the HTML report in chromium', () => {
   it('renders every chart as a non-empty SVG, with no console error and the trace string as text', async () => {
     const { page, problems, requests } = await open(html);
     await expectEveryChart(page);
+    await expectAnswersFirst(page);
 
     // the hostile object name is shown as text (in the top-objects chart axis and its data table) …
     const texts = await page.$$eval('#top-objects text, #top-objects td', (els) => els.map((e) => e.textContent));
@@ -98,6 +113,7 @@ describe('the HTML report in chromium', () => {
     const demoHtml = await runDemo({ out: join(tmp, 'demo-out') });
     const { page, problems, requests } = await open(demoHtml);
     await expectEveryChart(page);
+    await expectAnswersFirst(page);
     // the demo sweeps three workloads: each appears in the overview
     const overview = await page.$eval('#overview', (e) => e.textContent ?? '');
     for (const w of ['gpu-kernel', 'rdma-stream', 'progress-monitor']) expect(overview).toContain(w);

@@ -37,15 +37,27 @@ describe('report of a sweep', () => {
     const out = join(tmp, 'r1', 'report.html');
     const r = await report(sweepDir, { out });
     const html = readFileSync(out, 'utf8');
-    const ids = [...RUN_CHARTS, ...COMPARISON_CHARTS, ...CAPACITY_CHARTS].map((c) => c.id);
+    // The answers come first with their charts: the sample varies the BAR (capacity-bar answers it)
+    // and moves bytes on links (link-headroom); it has no memory axis, so capacity-memory is left out.
+    const ids = ['capacity-bar', 'link-headroom', ...RUN_CHARTS.map((c) => c.id), ...COMPARISON_CHARTS.map((c) => c.id)];
     expect(r.charts.map((c) => c.id)).toEqual(ids);
+    expect(CAPACITY_CHARTS.map((c) => c.id)).toContain('capacity-memory');
     for (const id of ids) {
       const s = section(html, id);
-      // per-run charts: one small multiple per variant (4); sweep charts: one figure
+      // per-run charts: one small multiple per variant with something to draw (at most 4), the
+      // others named in a "Not drawn" line; sweep charts: one figure
       const svgs = s.match(/<svg[^>]*class="plot-/g) ?? [];
-      expect(svgs.length, id).toBe(RUN_CHARTS.some((c) => c.id === id) ? 4 : 1);
+      if (RUN_CHARTS.some((c) => c.id === id)) {
+        expect(svgs.length, id).toBeGreaterThan(0);
+        expect(svgs.length + (s.match(/Not drawn[^<]*/)?.[0].split(';').length ?? 0), id).toBe(4);
+      } else expect(svgs.length, id).toBe(1);
       expect(s).toContain(`href="report-data/${id}.csv"`);
     }
+    // answers above the first detail section, with the BAR answer in a sentence
+    const answers = html.indexOf('<section id="answers">');
+    expect(answers).toBeGreaterThan(0);
+    expect(answers).toBeLessThan(html.indexOf('class="details"'));
+    expect(html.slice(answers, html.indexOf('</ul>', answers))).toMatch(/smallest BAR with no fallback to system memory: 1GiB/);
     expect(readdirSync(join(tmp, 'r1', 'report-data')).sort()).toEqual([...ids.map((i) => `${i}.csv`), 'overview.csv'].sort());
   });
 

@@ -1,6 +1,7 @@
 -- BAR aperture pressure per run and GPU: aperture, mapped bytes over time (peak and time-weighted
 -- mean from the timeline; p50/p99 and time full from summary.json) and the exporter's answers when
 -- it had no room (fallbacks to system memory, refused and revoked mappings).
+-- Runs in natural variant order (runs.seq: 256MiB before 1GiB), not by the text of their ids.
 WITH t AS (
   SELECT run, entity AS gpu,
          max(value)                                 AS peak_mapped_bytes,
@@ -16,7 +17,7 @@ WITH t AS (
          coalesce(sum(bytes) FILTER (WHERE kind = 'bounce'), 0)::BIGINT AS bounce_bytes
   FROM events
   GROUP BY run
-)
+), result AS (
 SELECT coalesce(b.run, t.run)                         AS run,
        coalesce(b.gpu, t.gpu)                         AS gpu,
        b.aperture_bytes,
@@ -32,4 +33,6 @@ SELECT coalesce(b.run, t.run)                         AS run,
 FROM bar b
 FULL OUTER JOIN t ON b.run = t.run AND b.gpu = t.gpu
 LEFT JOIN e ON e.run = coalesce(b.run, t.run)
-ORDER BY run, gpu;
+)
+SELECT * FROM result
+ORDER BY (SELECT seq FROM runs r WHERE r.run = result.run), gpu;

@@ -1,4 +1,4 @@
--- One row per run with its variant keys and headline numbers from summary.json, side by side,
+-- Runs side by side: one row per run with its variant keys and headline numbers from summary.json,
 -- in natural variant order (seq: sizes by size, numbers by value).
 -- migration_gbps: migrated bytes per modeled second (bytes per ns = GB/s).
 SELECT *,

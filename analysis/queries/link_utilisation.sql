@@ -1,6 +1,7 @@
 -- Link utilisation per run, link and direction: bytes carried, time-weighted mean and peak
 -- utilisation over the timeline intervals, busy time and peak from summary.json, and headroom
 -- (1 - peak utilisation: how much more traffic the busiest interval could take).
+-- Runs in natural variant order (runs.seq: 256MiB before 1GiB), not by the text of their ids.
 WITH t AS (
   SELECT run,
          regexp_extract(entity, '^(.*):([^:]*)$', 1) AS link,
@@ -12,7 +13,7 @@ WITH t AS (
   FROM timeline
   WHERE metric IN ('link_bytes', 'link_util')
   GROUP BY ALL
-)
+), result AS (
 SELECT coalesce(l.run, t.run)   AS run,
        coalesce(l.link, t.link) AS link,
        coalesce(l.dir, t.dir)   AS dir,
@@ -24,4 +25,6 @@ SELECT coalesce(l.run, t.run)   AS run,
        round(1 - greatest(coalesce(t.peak_util, 0), coalesce(l.peak_util, 0)), 4) AS headroom
 FROM links l
 FULL OUTER JOIN t ON l.run = t.run AND l.link = t.link AND l.dir = t.dir
-ORDER BY run, link, dir;
+)
+SELECT * FROM result
+ORDER BY (SELECT seq FROM runs r WHERE r.run = result.run), link, dir;

@@ -5,6 +5,7 @@
 -- costed by its fault_batch rows, so they are not counted again. Stall no event explains (an
 -- importer waiting on the exporter's mapping, a sync on queued copies) is the `unattributed` row, so
 -- an agent's reasons add up to at least its total.
+-- Runs in natural variant order (runs.seq: 256MiB before 1GiB), not by the text of their ids.
 WITH e AS (
   SELECT run, agent,
          CASE WHEN kind = 'fault' THEN 'cpu_fault'
@@ -23,7 +24,7 @@ WITH e AS (
   GROUP BY ALL
 ), attributed AS (
   SELECT run, agent, sum(time_ns) AS time_ns FROM e GROUP BY ALL
-)
+), result AS (
 SELECT e.run, e.agent, e.reason, e.events, e.time_ns::BIGINT AS time_ns,
        coalesce(total.agent_stall_ns, 0) AS agent_stall_ns
 FROM e
@@ -34,4 +35,6 @@ SELECT total.run, total.agent, 'unattributed', 0,
 FROM total
 LEFT JOIN attributed ON attributed.run = total.run AND attributed.agent = total.agent
 WHERE total.agent_stall_ns > coalesce(attributed.time_ns, 0)
-ORDER BY run, agent, time_ns DESC, reason;
+)
+SELECT * FROM result
+ORDER BY (SELECT seq FROM runs r WHERE r.run = result.run), agent, time_ns DESC, reason;

@@ -368,7 +368,7 @@ export class KinetoFileReader {
     clearRow(r);
     r.op = op;
     const ts = e.ts;
-    if (typeof ts !== 'number' || !Number.isFinite(ts)) this.bad('ts', ts === undefined ? 'missing' : `is not a number (got ${JSON.stringify(ts)})`);
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) this.bad('ts', ts === undefined ? 'missing' : `is not a finite number (got ${this.asWritten('ts', ts)})`);
     if (this.anchorUs === null) this.anchorUs = Math.trunc(ts);
     const t = localNs(ts, this.anchorUs, this.text);
     if (t === null) this.bad('ts', `is out of range (got ${ts}; times must stay within 104 days of each other)`);
@@ -376,7 +376,7 @@ export class KinetoFileReader {
     if (complete) {
       const d = e.dur;
       if (d === undefined) this.bad('dur', 'missing');
-      if (typeof d !== 'number' || !Number.isFinite(d) || d < 0) this.bad('dur', `is not a non-negative number (got ${JSON.stringify(d)})`);
+      if (typeof d !== 'number' || !Number.isFinite(d) || d < 0) this.bad('dur', `is not a finite non-negative number (got ${this.asWritten('dur', d)})`);
       const dur = durationNs(d);
       if (!Number.isSafeInteger(dur)) this.bad('dur', `is out of range (got ${d})`);
       r.dur = dur as Ns;
@@ -466,6 +466,15 @@ export class KinetoFileReader {
       return n;
     }
     return this.bad(`args.${key}`, `is not a byte count (got ${JSON.stringify(v)})`);
+  }
+
+  /**
+   * A top-level field of the current event as written in the source: JSON.parse turns `1e400` into
+   * Infinity and non-finite.ts turns bare `NaN`/`Infinity` into null, and either prints as `null`.
+   */
+  private asWritten(key: string, parsed: unknown): string {
+    const m = new RegExp(`"${key}"\\s*:\\s*([^,}\\]\\s]+)`).exec(this.text);
+    return m?.[1] ?? JSON.stringify(parsed);
   }
 
   private bad(field: string, problem: string): never {

@@ -11,6 +11,7 @@
  * inside a multi-byte character, so cutting the byte stream at brackets is safe.
  */
 import { BadInputError } from '../../common/bad-input.ts';
+import { maxRecordBytes, recordTooLong } from '../../common/limits.ts';
 import { replaceNonFiniteNumbers } from './non-finite.ts';
 
 /** Where a value sits: object keys and array indices from the document root. */
@@ -106,6 +107,9 @@ export class JsonStreamScanner {
   private inString = false;
   private escape = false;
   private pieces: Buffer[] = [];
+  /** Bytes captured so far of a value that spans chunks (bounded by maxBytes). */
+  private capturedBytes = 0;
+  private readonly maxBytes = maxRecordBytes();
   private startLine = 0;
 
   // Lines: newlines seen before `lineScanPos` of the current chunk, plus one; `nextNewline` caches
@@ -281,8 +285,10 @@ export class JsonStreamScanner {
     const end = this.scan(buf, from, n);
     if (end < 0) {
       this.pieces.push(buf.subarray(start, n));
+      this.capturedBytes = n - start;
       return n;
     }
+    if (end - start > this.maxBytes) throw new BadInputError(this.file, this.startLine, undefined, recordTooLong('the JSON value starting on this line', this.maxBytes));
     // Most values fit in one chunk: read them in place, without copying.
     this.finishCapture(buf, start, end);
     return end;
@@ -292,6 +298,8 @@ export class JsonStreamScanner {
   private continueCapture(buf: Buffer, i: number, n: number): number {
     const end = this.scan(buf, i, n);
     this.pieces.push(buf.subarray(i, end < 0 ? n : end));
+    this.capturedBytes += (end < 0 ? n : end) - i;
+    if (this.capturedBytes > this.maxBytes) throw new BadInputError(this.file, this.startLine, undefined, recordTooLong('the JSON value starting on this line', this.maxBytes));
     return end;
   }
 

@@ -18,11 +18,30 @@ export function isSqliteHeader(head: Uint8Array): boolean {
 }
 
 export function openReadOnly(path: string): Db {
+  let db: Db;
   try {
-    return new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (e) {
     throw new BadInputError(path, undefined, undefined, `cannot open as SQLite: ${(e as Error).message}`);
   }
+  try {
+    // better-sqlite3 opens lazily: a fake header or a truncated file fails only at the first read
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    db.close();
+    throw Object.assign(e as Error, { path }); // ingest() names it "corrupt <format> file"
+  }
+  return db;
+}
+
+/**
+ * A SQLite error (better-sqlite3's SqliteError: code `SQLITE_NOTADB`, `SQLITE_CORRUPT`, …) met while
+ * reading a file of `format` becomes bad input naming the file; other errors pass unchanged.
+ */
+export function corruptSqliteError(e: unknown, format: string, fallbackFile: string): unknown {
+  const err = e as { code?: unknown; message?: string; path?: string };
+  if (typeof err?.code !== 'string' || !err.code.startsWith('SQLITE_')) return e;
+  return new BadInputError(err.path ?? fallbackFile, undefined, undefined, `corrupt ${format} file (SQLite: ${err.message})`);
 }
 
 /** Opens `path` only long enough to list its tables; undefined when it is not a readable SQLite file. */
@@ -69,7 +88,9 @@ export function selectList(file: string, table: string, columns: Set<string>, wa
   const parts = ['rowid'];
   for (const w of wanted) {
     const found = w.names.find((n) => columns.has(n));
-    if (found !== undefined) parts.push(w.time ? `(${quoteIdent(found)} - @base)` : quoteIdent(found));
+    // A time that is not a number (text such as 'banana', a blob) is selected as written, so the
+    // error quotes it rather than the result of SQLite's text arithmetic ('banana' - base = -base).
+    if (found !== undefined) parts.push(w.time ? `(CASE WHEN typeof(${quoteIdent(found)}) IN ('integer', 'real') THEN ${quoteIdent(found)} - @base ELSE ${quoteIdent(found)} END)` : quoteIdent(found));
     else if (w.required) throw new BadInputError(file, table, w.names[0], 'column is missing');
     else parts.push('NULL');
   }
@@ -109,7 +130,7 @@ export class RowCheck {
 
   /** A required non-negative exact integer. */
   int(field: string, v: unknown): number {
-    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(field, v === null ? 'is missing' : `is not an integer (got ${String(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(field, v === null ? 'is missing' : `is not an integer (got ${shownCell(v)})`);
     if (!Number.isSafeInteger(v)) this.fail(field, `is out of range (got ${v}; the largest exact value is 2^53-1)`);
     if (v < 0) this.fail(field, `must not be negative (got ${v})`);
     return v;
@@ -133,7 +154,7 @@ export class RowCheck {
 
   /** A required integer that may be negative (ids). */
   signedInt(field: string, v: unknown): number {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail(field, v === null ? 'is missing' : `is not an exact integer (got ${String(v)})`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail(field, v === null ? 'is missing' : `is not an exact integer (got ${shownCell(v)})`);
     return v;
   }
 
@@ -148,4 +169,11 @@ export class RowCheck {
 /** Row counts of tables a reader does not map, for `sink.unmapped` (`table:<NAME>`). */
 export function countRows(db: Db, table: string): number {
   return db.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get() as number;
+}
+
+/** A cell as written in the source: text quoted, blobs as hex, numbers as they are. */
+function shownCell(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Uint8Array) return `x'${Buffer.from(v).toString('hex')}'`;
+  return String(v);
 }

@@ -6,8 +6,15 @@
  * - a fault-caused migration (cause `fault`) → a `read` by the destination agent (the side that
  *   faulted; the migration does not say read or write), but only when the source has no fault events
  *   of that agent kind, so the same access is not counted twice.
- * Derived rows carry `name` = DERIVED_FROM_FAULT or DERIVED_FROM_MIGRATION so they can be told apart.
- * Each derived row is appended before its observation (same ts; the sink sorts stably).
+ * - a user-caused migration (cudaMemPrefetchAsync, cause `user_prefetch`) → a `prefetch` op by `cpu0`
+ *   (the host thread that asked) to the destination, named DERIVED_FROM_USER_PREFETCH: it is a
+ *   request, not an access, so replay migrates the range the way the driver does;
+ * - prefetch, eviction and access-counter migrations derive nothing: they are the driver's own
+ *   decisions, which replay must predict, not be told (a speculative prefetch is never an access).
+ * Derived rows carry `name` = DERIVED_FROM_FAULT, DERIVED_FROM_MIGRATION or DERIVED_FROM_USER_PREFETCH
+ * so they can be told apart. Each derived row is appended before its observation (same ts; the sink
+ * sorts stably). The implied CPU first touch that an HtoD arrival proves is derived over the whole
+ * trace by ../derive/implied-first-touch.ts.
  */
 import type { RowSink } from '../format.ts';
 import { agentKind } from '../trace/schema.ts';
@@ -17,6 +24,7 @@ import type { FaultAccess } from './cuda-vocabulary.ts';
 
 export const DERIVED_FROM_FAULT = 'derived:fault';
 export const DERIVED_FROM_MIGRATION = 'derived:migration';
+export const DERIVED_FROM_USER_PREFETCH = 'derived:user_prefetch';
 
 export interface Span {
   ts: number;
@@ -38,6 +46,14 @@ export class UnifiedMemoryRows {
   migration(span: Span, src: string, dst: string | null, addr: number | null, bytes: number, cause: string | null): void {
     if (cause === 'fault' && addr !== null && dst !== null && !this.faultKinds.has(agentKind(dst) ?? '')) {
       this.access(span, dst, 'read', addr, bytes, DERIVED_FROM_MIGRATION);
+    } else if (cause === 'user_prefetch' && addr !== null && dst !== null) {
+      const r = this.start(span, 'prefetch', 'cpu0');
+      r.dur = null;
+      r.peer = dst;
+      r.addr = addr as Addr;
+      r.bytes = bytes as Bytes;
+      r.name = DERIVED_FROM_USER_PREFETCH;
+      this.sink.append(r);
     }
     const r = this.start(span, 'obs_migrate', src);
     r.peer = dst;
@@ -47,10 +63,14 @@ export class UnifiedMemoryRows {
     this.sink.append(r);
   }
 
-  /** A page fault of `agent` at `addr`; `access` = what the faulting access did. */
-  fault(span: Span, agent: string, addr: number, bytes: number, access: FaultAccess, name: string | null = null): void {
+  /**
+   * A page fault of `agent` at `addr`; `access` = what the faulting access did. `accessTs` (default
+   * `span.ts`) places the derived access elsewhere than the observation: a fault log's batch puts all
+   * its faults' accesses at the batch start, so that replay groups them into the same batch (§2.2).
+   */
+  fault(span: Span, agent: string, addr: number, bytes: number, access: FaultAccess, name: string | null = null, accessTs = span.ts): void {
     if (access === 'prefetch') this.sink.unmapped('fault_without_access:prefetch');
-    else this.access(span, agent, access, addr, bytes, DERIVED_FROM_FAULT);
+    else this.access(accessTs === span.ts ? span : { ...span, ts: accessTs }, agent, access, addr, bytes, DERIVED_FROM_FAULT);
     const r = this.start(span, 'obs_fault', agent);
     r.addr = addr as Addr;
     r.bytes = bytes as Bytes;
@@ -68,7 +88,7 @@ export class UnifiedMemoryRows {
     this.sink.append(r);
   }
 
-  private start(span: Span, op: 'obs_migrate' | 'obs_fault' | 'read' | 'write' | 'atomic', agent: string) {
+  private start(span: Span, op: 'obs_migrate' | 'obs_fault' | 'read' | 'write' | 'atomic' | 'prefetch', agent: string) {
     const r = this.row;
     clearRow(r);
     r.ts = span.ts as Ns;

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../../common/bad-input.ts';
 import { startProgress, type Progress } from '../../common/progress.ts';
 import { META } from '../trace/schema.ts';
+import { claimOutput } from '../../common/output-guard.ts';
 import { TraceWriter, type TraceRow } from '../trace/writer.ts';
 import { gpuKernel } from './gpu-kernel.ts';
 import { progressMonitor } from './progress-monitor.ts';
@@ -37,6 +38,8 @@ export function workloadByName(name: string): Workload {
 export interface SynthOptions {
   /** Show a progress bar on stderr (only when it is a terminal). */
   progress?: boolean;
+  /** Replace a hetmem output of another kind at the output path (never foreign data). Default false. */
+  force?: boolean;
 }
 
 /**
@@ -57,6 +60,7 @@ export function synth(
     [META.devices]: JSON.stringify(w.devices(p)),
     [META.ingestVersion]: SYNTH_VERSION,
   };
+  const claim = claimOutput(output, 'trace', { force: options.force });
   const progress = options.progress ? startProgress(`synth ${w.name}`, w.expectedRows(p), 'rows') : null;
   const writer = progress ? new ProgressTraceWriter(output, metadata, progress) : new TraceWriter(output, { metadata });
   try {
@@ -67,6 +71,7 @@ export function synth(
     throw e;
   } finally {
     progress?.stop();
+    claim.release();
   }
   return { rows: writer.rows };
 }

@@ -6,6 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { BadInputError } from '../../common/bad-input.ts';
+import { maxRecordBytes, recordTooLong } from '../../common/limits.ts';
 import { parseInteger } from '../trace/units.ts';
 
 /** What every text parser consumes: lines in order, grouped in chunks (an array of arrays in tests). */
@@ -16,15 +17,23 @@ const CHUNK_BYTES = 1 << 16;
 /** Yields the lines of `path` chunk by chunk; `onBytes` gets the running total of bytes read. */
 export async function* readLineChunks(path: string, onBytes?: (totalBytes: number) => void): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
+  const limit = maxRecordBytes();
   let rest = '';
   let total = 0;
+  let linesBefore = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
     total += chunk.length;
     onBytes?.(total);
     const text = rest + decoder.write(chunk);
     const lines = text.split('\n');
     rest = lines.pop()!;
-    for (let i = 0; i < lines.length; i++) lines[i] = stripCr(lines[i]!);
+    // (UTF-16 length ≤ UTF-8 bytes: a line over the limit in chars is over it in bytes)
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i]!.length > limit) throw new BadInputError(path, linesBefore + i + 1, undefined, recordTooLong('this line', limit));
+      lines[i] = stripCr(lines[i]!);
+    }
+    linesBefore += lines.length;
+    if (rest.length > limit) throw new BadInputError(path, linesBefore + 1, undefined, recordTooLong('this line', limit));
     if (lines.length > 0) yield lines;
   }
   rest += decoder.end();

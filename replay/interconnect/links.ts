@@ -1,5 +1,5 @@
 /**
- * Link occupancy and accounting. The queueing model (issue 3 §2): a transfer holds every link
+ * Link occupancy and accounting. The queueing model: a transfer holds every link
  * direction of its path for its whole duration, `fixed + Σ latency + ⌈bytes / bottleneck bandwidth⌉`
  * ns; a link direction carries one transfer at a time, so a transfer starts when it is requested or
  * when the last direction of its path frees up, whichever is later (FIFO in request order). Both

@@ -37,8 +37,21 @@ describe('devobj-submit-twice.csv', () => {
     expect(s.hazards).toBe(0);
   });
 
-  it('no BAR room (gpu0.bar=0): the first fault moves the object to system memory; faults and zaps stay the same', async () => {
-    const { s, bytes } = await run('a100-pcie4', { 'gpu0.bar': '0' });
+  it('events are in causal order across the CPU and GPU clocks: fault-in, zap, refault, zap, refault', async () => {
+    // Each zap removes PTEs the preceding CPU fault-in installed, and each refault is caused by the
+    // preceding zap, so in modeled time every event starts at or after the previous one ends (the
+    // CPU's first fault-in alone stalls it 16 × 20 µs, which used to put submit #2's zap, on gpu0's
+    // own clock, before the refault it zaps).
+    const { s } = await run('a100-pcie4');
+    expect(s.devobj.pte_zaps).toBe(2);
+    const out = join(dir, 'a100-pcie4-');
+    const ev = await query(`SELECT kind, ts, dur FROM '${out}/events.parquet' WHERE kind IN ('cpu_pte_fault', 'pte_zap') ORDER BY ts, kind`);
+    expect(ev.map((r) => r.kind)).toEqual(['cpu_pte_fault', 'pte_zap', 'cpu_pte_fault', 'pte_zap', 'cpu_pte_fault']);
+    for (let i = 1; i < ev.length; i++) expect(ev[i]!.ts as number).toBeGreaterThanOrEqual((ev[i - 1]!.ts as number) + (ev[i - 1]!.dur as number));
+  });
+
+  it('no BAR room (gpu0.bar=4KiB, under one 64 KiB granule; a 0-byte BAR is refused as no GPU has one): the first fault moves the object to system memory; faults and zaps stay the same', async () => {
+    const { s, bytes } = await run('a100-pcie4', { 'gpu0.bar': '4KiB' });
     expect(s.devobj).toEqual({ cpu_faults: 18, pte_zaps: 2, moves: 1, move_bytes: 64 * KiB });
     expect(await bytes('bo_move')).toEqual([64 * KiB]);
     expect(s.remote.bytes).toBe(0); // the CPU now writes its own RAM

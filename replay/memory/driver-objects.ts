@@ -13,57 +13,79 @@
  *   submitter: ttm_bo_unmap_virtual + TLB shootdown); the next CPU touch faults again.
  *
  * Per allocation: whether it holds CPU-visible BAR space. Per page: FLAG_CPU_PTE.
+ *
+ * Causal order across agents' clocks (each agent runs at trace ts + its own stall delay, agent-clocks.ts):
+ * a zap removes PTEs that a CPU fault installed, so it is stamped no earlier than the end of the latest
+ * fault-in of that object; a CPU fault-in after a zap (in trace order) is caused by it, so it starts no
+ * earlier than the zap's end. The later agent waits (its wait counts as stall).
  */
 import { PAGE_SIZE } from '../../ingest/trace/units.ts';
+import type { EventIds } from '../event-ids.ts';
+import type { EventLog } from '../events.ts';
 import { BarAperture } from '../p2p/bar-aperture.ts';
-import { KIND_DEVOBJ, type MemoryModel } from './memory-model.ts';
-import { FLAG_CPU_PTE } from './page-state.ts';
+import type { Platform } from '../platform.ts';
+import type { AddressMap } from './address-map.ts';
+import type { AgentClocks } from './agent-clocks.ts';
+import { KIND_DEVOBJ } from './kinds.ts';
+import type { PageMover } from './migrator.ts';
+import type { ModelStats } from './model-stats.ts';
+import type { PageAddresses } from './page-addresses.ts';
+import { FLAG_CPU_PTE, type PageState } from './page-state.ts';
+import type { PlatformIndex } from './platform-index.ts';
+
+export interface DriverObjectParts {
+  platform: Platform; index: PlatformIndex; state: PageState; map: AddressMap; events: EventLog; ids: EventIds;
+  clocks: AgentClocks; stats: ModelStats; pages: PageAddresses; bar: BarAperture; mover: PageMover;
+}
 
 export class DriverObjects {
   /** per allocation: 1 while its whole range holds CPU-visible BAR space */
   private visible = new Uint8Array(0);
-  private readonly k: Record<string, number>;
+  /** per allocation: modeled end of the latest CPU PTE fault-in, and of the latest zap */
+  private faultedInAt = new Float64Array(0);
+  private zappedAt = new Float64Array(0);
 
-  constructor(private readonly model: MemoryModel) {
-    const ev = model.events;
-    this.k = Object.fromEntries(['cpu_pte_fault', 'pte_zap', 'bo_move', 'devobj', 'submit', 'cpu_fault'].map((s) => [s, ev.id(s)]));
-  }
+  constructor(private readonly x: DriverObjectParts) {}
 
   ensure(n: number): void {
     if (n <= this.visible.length) return;
     const v = new Uint8Array(Math.max(16, n * 2)); v.set(this.visible); this.visible = v;
+    const f = new Float64Array(v.length); f.set(this.faultedInAt); this.faultedInAt = f;
+    const z = new Float64Array(v.length); z.set(this.zappedAt); this.zappedAt = z;
   }
 
   /** A CPU access to pages [p0, p1] of devobj `id` at time `t`: faults in the missing CPU PTEs. */
   cpuTouch(agent: number, t: number, id: number, p0: number, p1: number): void {
-    const m = this.model;
+    const m = this.x;
     const s = m.state;
     let missing = 0;
     for (let p = p0; p <= p1; p++) if (!(s.flags[p]! & FLAG_CPU_PTE)) missing++;
     if (missing === 0) return;
     const t0 = t;
+    if (this.zappedAt[id]! > t) t = this.zappedAt[id]!; // the refault follows the zap that caused it
     const loc = s.loc[p0]! - 1;
-    if (loc >= 0 && !m.memIsSys[loc] && !m.memCoherent[loc] && !this.visible[id]) t = this.makeVisible(agent, t, id, loc);
+    if (loc >= 0 && m.index.isDevicePrivate(loc) && !this.visible[id]) t = this.makeVisible(agent, t, id, loc);
     const cost = m.platform.cost.cpu_fault;
     const dst = s.loc[p0]! - 1;
     for (let p = p0; p <= p1;) {
       if (s.flags[p]! & FLAG_CPU_PTE) { p++; continue; }
       let q = p;
       while (q <= p1 && !(s.flags[q]! & FLAG_CPU_PTE)) { s.flags[q]! |= FLAG_CPU_PTE; q++; }
-      m.events.emit(t, (q - p) * cost, this.k.cpu_pte_fault!, m.agentEventId[agent]!, -1, dst >= 0 ? m.memEventId[dst]! : -1,
-        m.pageAddr(p), (q - p) * PAGE_SIZE, this.k.devobj!, m.map.obj[id]!);
+      m.events.emit(t, (q - p) * cost, this.x.ids.kind.cpu_pte_fault, m.index.agentEventId[agent]!, -1, dst >= 0 ? m.index.memEventId[dst]! : -1,
+        m.pages.pageAddr(p), (q - p) * PAGE_SIZE, this.x.ids.cause.devobj, m.map.obj[id]!);
       t += (q - p) * cost;
       p = q;
     }
-    m.devobj.cpu_faults += missing;
-    m.addStall(agent, t0, t);
+    m.stats.devobj.cpu_faults += missing;
+    this.faultedInAt[id] = Math.max(this.faultedInAt[id]!, t);
+    m.clocks.addStall(agent, t0, t);
   }
 
   /** Puts the whole object into the CPU-visible BAR window, or moves it to system memory when the
    * window has no room. Returns when the object is usable. */
   private makeVisible(agent: number, t: number, id: number, loc: number): number {
-    const m = this.model;
-    const gpu = m.memGpu[loc]!;
+    const m = this.x;
+    const gpu = m.index.memGpu[loc]!;
     const [g0, g1] = this.granules(id);
     if (m.bar.fits(gpu, g0, g1)) {
       m.bar.map(t, gpu, g0, g1);
@@ -71,14 +93,14 @@ export class DriverObjects {
       return t;
     }
     m.bar.markFull(t, gpu);
-    const end = m.moveAllocation(t, agent, id, m.memHome[loc]!, this.k.cpu_fault!, this.k.bo_move!);
-    this.noteMove(id, m.movedBytes);
+    const { end, bytes } = m.mover.moveAllocation(t, agent, id, m.index.memHome[loc]!, this.x.ids.cause.cpu_fault, this.x.ids.kind.bo_move);
+    this.noteMove(id, bytes);
     return end;
   }
 
   /** `submit` naming object `objId` (interned name): zaps its valid CPU PTEs. */
   submit(agent: number, t: number, objId: number): void {
-    const m = this.model;
+    const m = this.x;
     const id = objId >= 0 ? m.map.findObj(objId) : -1;
     if (id < 0 || m.map.memKind[id] !== KIND_DEVOBJ) return;
     const f = m.state.flags;
@@ -87,18 +109,21 @@ export class DriverObjects {
     let zapped = 0;
     for (let p = p0; p <= p1; p++) if (f[p]! & FLAG_CPU_PTE) { f[p]! &= ~FLAG_CPU_PTE; zapped++; }
     if (zapped === 0) return;
+    const t0 = t;
+    if (this.faultedInAt[id]! > t) t = this.faultedInAt[id]!; // zaps the PTEs that fault-in installed
     const cost = m.platform.cost.pte_zap;
     const loc = m.state.loc[p0]! - 1;
-    m.events.emit(t, cost, this.k.pte_zap!, m.agentEventId[agent]!, -1, loc >= 0 ? m.memEventId[loc]! : -1, m.map.start[id]!,
-      zapped * PAGE_SIZE, this.k.submit!, m.map.obj[id]!);
-    m.devobj.pte_zaps++;
-    m.addStall(agent, t, t + cost);
+    m.events.emit(t, cost, this.x.ids.kind.pte_zap, m.index.agentEventId[agent]!, -1, loc >= 0 ? m.index.memEventId[loc]! : -1, m.map.start[id]!,
+      zapped * PAGE_SIZE, this.x.ids.cause.submit, m.map.obj[id]!);
+    m.stats.devobj.pte_zaps++;
+    this.zappedAt[id] = t + cost;
+    m.clocks.addStall(agent, t0, t + cost);
   }
 
   /** The object is about to move (exporter fallback): its CPU-visible window goes, its PTEs are zapped
    * (ttm_bo_handle_move_mem unmaps before moving, §1.8). */
   onMoved(t: number, id: number): void {
-    const m = this.model;
+    const m = this.x;
     if (this.visible[id]) this.release(t, id);
     if (m.map.memKind[id] !== KIND_DEVOBJ) return;
     const f = m.state.flags;
@@ -107,23 +132,23 @@ export class DriverObjects {
 
   /** Counts a move of a driver object (devobj) of `bytes`. */
   noteMove(id: number, bytes: number): void {
-    if (this.model.map.memKind[id] !== KIND_DEVOBJ || bytes === 0) return;
-    this.model.devobj.moves++;
-    this.model.devobj.move_bytes += bytes;
+    if (this.x.map.memKind[id] !== KIND_DEVOBJ || bytes === 0) return;
+    this.x.stats.devobj.moves++;
+    this.x.stats.devobj.move_bytes += bytes;
   }
 
   onFree(t: number, id: number): void { if (this.visible[id]) this.release(t, id); }
 
   private release(t: number, id: number): void {
-    const m = this.model;
+    const m = this.x;
     const loc = m.state.loc[m.map.densePage(id, m.map.start[id]!)]! - 1;
     const [g0, g1] = this.granules(id);
-    m.bar.unmap(t, m.memGpu[loc]!, g0, g1);
+    m.bar.unmap(t, m.index.memGpu[loc]!, g0, g1);
     this.visible[id] = 0;
   }
 
   private granules(id: number): [number, number] {
-    const map = this.model.map;
+    const map = this.x.map;
     return BarAperture.granules(map.densePage(id, map.start[id]!), map.densePage(id, map.end[id]! - 1));
   }
 }

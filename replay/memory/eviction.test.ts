@@ -12,16 +12,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MB2 = 2 * 1024 * 1024;
 const BASE = 0x7f0000000000;
 
-describe('ChunkLru: least recently allocated/migrated first (REFERENCE.md §2.5)', () => {
-  it('orders victims by the last time a block migrated into its chunk, not by access', () => {
+describe('ChunkLru: FIFO by population (REFERENCE.md §2.5, corrected)', () => {
+  it('orders victims by when a block became resident; a later migration into it does not refresh it', () => {
     const lru = new ChunkLru([3]);
     lru.ensure(8);
     lru.touch(0, 5); lru.touch(0, 2); lru.touch(0, 7);
     expect(lru.isFull(0)).toBe(true);
     expect(lru.victim(0, -1)).toBe(5);
-    lru.touch(0, 5);                    // a migration into block 5's chunk moves it to the tail
+    lru.touch(0, 5);                    // a further migration into resident block 5: it keeps its place
+    expect([lru.used[0], lru.victim(0, -1)]).toEqual([3, 5]);
+    expect(lru.victim(0, 5)).toBe(2);   // the block being serviced is skipped
+    lru.release(0, 5);                  // block 5 emptied: it leaves the list …
+    lru.touch(0, 5);                    // … and repopulated it joins at the tail: [2, 7, 5]
     expect(lru.victim(0, -1)).toBe(2);
-    expect(lru.victim(0, 2)).toBe(7);   // the block being serviced is skipped
     lru.release(0, 2);
     expect([lru.used[0], lru.victim(0, -1)]).toEqual([2, 7]);
     lru.pin(0, 1);                      // device allocations count but are never victims
@@ -61,5 +64,30 @@ describe('eviction under 1.5× oversubscription (replay on a100-pcie4 with gpu0.
     // Residency never exceeds the 4 MiB of device memory in the timeline.
     const peak = await query(`SELECT max(value) AS v FROM '${out}/timeline.parquet' WHERE metric = 'resident_bytes' AND entity = 'gpu0'`);
     expect(peak[0]!.v).toBeLessThanOrEqual(2 * MB2);
+  });
+});
+
+describe('eviction order is FIFO by population (REFERENCE.md §2.5 corrected: no refresh on later migration)', () => {
+  it('evicts the block populated first even though a later migration went into it', async () => {
+    // Objects A, B, C of 2 MiB, all CPU-written; GPU memory of two root chunks (4 MiB). The GPU reads
+    // the first 1 MiB of A (256 pages: one full batch; 256/512 = 50 % at the root, so nothing is
+    // prefetched) → A populated: list [A]. It reads all of B → [A, B]. It reads the second 1 MiB of A:
+    // a migration into the already-resident A, which keeps its place → [A, B]. It reads C: the head,
+    // A, is evicted (a refresh-on-migration order would have made it [B, A] and evicted B).
+    const MiB = 1024 * 1024;
+    const rows: Row[] = [];
+    let ts = 0;
+    ['A', 'B', 'C'].forEach((o, k) => rows.push({ ts: ts++, op: 'alloc', agent: 'cpu0', addr: BASE + k * MB2, bytes: MB2, obj: o, mem: 'managed' }));
+    ['A', 'B', 'C'].forEach((o, k) => rows.push({ ts: ts++, op: 'write', agent: 'cpu0', addr: BASE + k * MB2, bytes: MB2, obj: o }));
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'gpu0', addr: BASE, bytes: MiB, obj: 'A' });
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'gpu0', addr: BASE + MB2, bytes: MB2, obj: 'B' });
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'gpu0', addr: BASE + MiB, bytes: MiB, obj: 'A' });
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'gpu0', addr: BASE + 2 * MB2, bytes: MB2, obj: 'C' });
+    const trace = join(dir, 'fifo.arrow');
+    writeTrace(trace, rows);
+    const out = join(dir, 'fifo-run');
+    await replay({ trace, platform: 'a100-pcie4', set: { 'gpu0.memory': '4MiB' }, out });
+    const ev = await query(`SELECT obj, bytes FROM '${out}/events.parquet' WHERE kind = 'evict' ORDER BY ts`);
+    expect(ev).toEqual([{ obj: 'A', bytes: MB2 }]);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Device-memory root chunks (2 MiB) per GPU and the eviction order of the UVM PMM (REFERENCE.md §2.5):
- * allocated chunks sit in a list; a chunk moves to the tail whenever a VA block allocates (migrates
- * into) it, and eviction takes the head — least recently allocated/migrated, not least recently
- * accessed. A chunk whose pages all left is freed at once (the driver's UNUSED list comes first, so
+ * allocated chunks sit in a list; a chunk goes to the tail when a VA block newly becomes resident in
+ * it (`chunk_update_lists_locked` on subchunk allocation; `block_mark_memory_used` acts only when the
+ * block newly becomes resident on that GPU), and eviction takes the head. A later migration into a
+ * block that is already resident does not refresh its place: FIFO by population (§2.5, corrected
+ * 2026-12), not least recently migrated and not least recently accessed. A chunk whose pages all left is freed at once (the driver's UNUSED list comes first, so
  * an empty chunk is always the first victim: freeing it eagerly is the same order). Chunks of
  * `device` allocations (cudaMalloc) are counted but never on the list: they cannot be evicted.
  *
@@ -38,11 +40,14 @@ export class ChunkLru {
   has(g: number, b: number): boolean { return this.state[g]![b]! !== 0; }
   isFull(g: number): boolean { return this.used[g]! >= this.capacity[g]!; }
 
-  /** Block `b` allocated or migrated into its chunk on GPU `g`: (add and) move to the tail. */
+  /**
+   * Block `b` populated or migrated into its chunk on GPU `g`: a newly resident block joins the tail;
+   * one already listed keeps its place (FIFO by population, §2.5).
+   */
   touch(g: number, b: number): void {
     const st = this.state[g]!;
-    if (st[b] === 2) return;
-    if (st[b] === 1) this.unlink(g, b); else this.used[g]!++;
+    if (st[b] !== 0) return;
+    this.used[g]!++;
     st[b] = 1;
     const prev = this.prev[g]!;
     const next = this.next[g]!;

@@ -22,8 +22,8 @@ export function cpuAtomic(model: MemoryModel, agent: number, ts: number, id: num
   const end = Math.min(addr + Math.max(bytes, 1), map.end[id]!);
   const p0 = map.densePage(id, addr);
   const p1 = map.densePage(id, end - 1);
-  const privateMem = (p: number) => { const l = s.loc[p]! - 1; return l >= 0 && !model.memIsSys[l] && !model.memCoherent[l]; };
-  const t = ts + model.delay[agent]!;
+  const privateMem = (p: number) => { const l = s.loc[p]! - 1; return l >= 0 && model.index.isDevicePrivate(l); };
+  const t = ts + model.clocks.delay[agent]!;
   let devicePrivate = false;
   for (let p = p0; p <= p1; p++) if (privateMem(p) && !(s.flags[p]! & (FLAG_PINNED | FLAG_PEER_MAPPED))) devicePrivate = true;
   model.access(agent, ts, id, addr, end - addr, true);
@@ -33,9 +33,9 @@ export function cpuAtomic(model: MemoryModel, agent: number, ts: number, id: num
   if (bar) emit(model, t, agent, id, addr, end - addr, 'cpu_atomic_bar');
 }
 
-function emit(model: MemoryModel, t: number, agent: number, id: number, addr: number, bytes: number, rule: string): void {
-  const ev = model.events;
+function emit(model: MemoryModel, t: number, agent: number, id: number, addr: number, bytes: number, rule: 'cpu_atomic_bar' | 'cpu_atomic_device_private'): void {
+  const { index, ids } = model;
   const l = model.state.loc[model.map.densePage(id, addr)]! - 1;
-  ev.emit(t, 0, ev.id('hazard'), model.agentEventId[agent]!, -1, l >= 0 ? model.memEventId[l]! : -1, addr, bytes, ev.id(rule), model.map.obj[id]!);
-  model.hazards++;
+  model.events.emit(t, 0, ids.kind.hazard, index.agentEventId[agent]!, -1, l >= 0 ? index.memEventId[l]! : -1, addr, bytes, ids.cause[rule], model.map.obj[id]!);
+  model.modelStats.hazards++;
 }

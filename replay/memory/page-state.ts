@@ -17,10 +17,10 @@
 import { PAGES_PER_BLOCK } from './prefetcher.ts';
 
 export const FLAG_VALID = 1;        // page belongs to a live allocation
-export const FLAG_CPU_PTE = 2;      // the CPU has a valid PTE (devobj, issue 4)
+export const FLAG_CPU_PTE = 2;      // the CPU has a valid PTE (driver objects: devobj)
 export const FLAG_PINNED = 4;       // registered/pinned: may not migrate (RDMA pinned, §1.10)
-export const FLAG_PEER_MAPPED = 8;  // mapped into a BAR for a peer (issue 4)
-export const FLAG_NIC_MAPPED = 16;  // present in a NIC's ODP page table (issue 4)
+export const FLAG_PEER_MAPPED = 8;  // mapped into a BAR for a peer (p2p/exporter.ts)
+export const FLAG_NIC_MAPPED = 16;  // present in a NIC's ODP page table (p2p/rdma-registration.ts)
 export const FLAG_READ_MOSTLY = 32; // cudaMemAdviseSetReadMostly (§2.3 rule 2)
 export const FLAG_THRASH_PIN = 64;  // thrashing mitigation pinned it (§2.7)
 

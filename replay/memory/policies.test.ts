@@ -44,14 +44,16 @@ describe('explicit prefetch and advice (REFERENCE.md §2.3)', () => {
 
   it('accessed_by: the GPU maps system memory remotely instead of migrating (rule 7)', async () => {
     // gpu0 reads the first 64 KiB four times: the first read faults on its 16 pages (one batch) and, the GPU
-    // being in accessed_by, gets remote mappings instead of migrations; reads 2-4 then go over PCIe.
+    // being in accessed_by, gets remote mappings instead of migrations, and its faulting read then goes
+    // over PCIe like reads 2-4 (the mapped bytes cross the link as remote accesses).
     const rows: Row[] = [...allocAndInit(MB2), { ts: 5, op: 'advise', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'buf', name: 'accessed_by:gpu0' }];
     for (let k = 0; k < 4; k++) rows.push({ ts: 10 + k, op: 'read', agent: 'gpu0', addr: BASE, bytes: 64 * 1024, obj: 'buf' });
     const { summary } = await run('accessed-by', rows);
     expect(summary.migrations.total.count).toBe(0);
-    // First read: 16 faulted pages in one batch, mapped remotely; reads 2-4 stream 64 KiB each over PCIe.
+    // First read: 16 faulted pages in one batch, mapped remotely, then read remotely; reads 2-4 stream
+    // 64 KiB each over PCIe: 4 × 64 KiB remote.
     expect(summary.faults).toMatchObject({ gpu: 16, gpu_batches: 1 });
-    expect(summary.remote.bytes).toBe(3 * 64 * 1024);
+    expect(summary.remote.bytes).toBe(4 * 64 * 1024);
   });
 });
 
@@ -75,7 +77,8 @@ describe('thrashing (REFERENCE.md §2.7)', () => {
     // page (1-based): the 1st has no earlier migration; the 2nd and 3rd are thrashing events 1 and 2; from the
     // 4th on, events ≥ 3 mark it thrashing: faults 4..13 get THROTTLE (10 = pin threshold), fault 14 (a CPU
     // write) gets PIN — the CPU cannot map device memory, so the page still comes back to sys0 — and fault 15
-    // (GPU read 8) finds the pin and maps sys0 remotely (one `pin`). GPU reads 9..40 are remote, CPU writes hit.
+    // (GPU read 8) finds the pin and maps sys0 remotely (one `pin`), and that read itself is then remote;
+    // GPU reads 9..40 are remote too: 33 remote reads of one page each. CPU writes hit.
     const rows: Row[] = [...allocAndInit(K4)];
     for (let k = 0; k < 40; k++) {
       rows.push({ ts: 1000 * (2 * k + 10), op: 'read', agent: 'gpu0', addr: BASE, bytes: K4, obj: 'buf' });
@@ -84,7 +87,7 @@ describe('thrashing (REFERENCE.md §2.7)', () => {
     const { summary } = await run('thrash', rows, 'a100-pcie4', { 'policy.prefetch': 'off' });
     expect(summary.thrashing).toEqual({ throttles: 10, pins: 1 });
     expect(summary.faults.gpu + summary.faults.cpu).toBe(15);
-    expect(summary.remote).toEqual({ count: 32, bytes: 32 * K4 });
+    expect(summary.remote).toEqual({ count: 33, bytes: 33 * K4 });
   });
 });
 
@@ -99,6 +102,26 @@ describe('two GPUs (two-gpu-nvlink)', () => {
     expect(summary.migrations.by_direction['gpu0->gpu1']!.bytes).toBe(MB2);
     expect(summary.links['gpu0-gpu1']!.down!.bytes).toBe(MB2);
     expect(summary.links['cpu0-sw1']!.down!.bytes).toBe(0);
+  });
+
+  it('accessed_by:gpu1 keeps the data on gpu0 and maps it: the bytes cross NVLink as remote accesses (§2.3 rule 7)', async () => {
+    // 4 MiB resident on gpu0 (user prefetch), advice accessed_by:gpu1, gpu1 reads all 4 MiB: 1024 page
+    // faults in four batches of 256 (the batch cap); rule 7 keeps every page on gpu0 and maps it, and each
+    // batch's faulting reads then go gpu0 → gpu1 over the NVLink: 4 MiB remote, nothing migrates to gpu1,
+    // nothing crosses gpu1's PCIe link.
+    const { summary } = await run('peer-accessed-by', [
+      ...allocAndInit(2 * MB2),
+      { ts: 10, op: 'prefetch', agent: 'cpu0', addr: BASE, bytes: 2 * MB2, obj: 'buf', peer: 'gpu0' },
+      { ts: 11, op: 'sync', agent: 'cpu0' },
+      { ts: 12, op: 'advise', agent: 'cpu0', addr: BASE, bytes: 2 * MB2, obj: 'buf', name: 'accessed_by:gpu1' },
+      { ts: 13, op: 'read', agent: 'gpu1', addr: BASE, bytes: 2 * MB2, obj: 'buf' },
+    ], 'two-gpu-nvlink');
+    expect(summary.faults.gpu).toBe(1024);
+    expect(summary.faults.gpu_batches).toBe(4);
+    expect(summary.migrations.by_direction['gpu0->gpu1']).toBeUndefined();
+    expect(summary.remote.bytes).toBe(2 * MB2);
+    expect(summary.links['gpu0-gpu1']!.down!.bytes).toBe(2 * MB2);
+    expect(summary.links['sw1-gpu1']!.down!.bytes).toBe(0);
   });
 });
 

@@ -30,17 +30,20 @@ describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of
   const p = new Prefetcher(true, 51);
 
   it('sequential faults: one big page at a time, the tree fills ever larger aligned regions', () => {
-    // A single thread touching pages 0,1,2,… faults once per not-yet-resident page. Worked by hand:
-    // fault 0   → grown to big page [0,16); bitmap 16: level-4 node [0,16) 100 % > 51 qualifies, [0,32) 16/32 =
-    //             50 % does not → region [0,16) = the faulted big page itself, nothing prefetched.
-    // fault 16  → bitmap [0,32): node [0,32) 100 %; [0,64) 50 % no → nothing prefetched.
+    // A single thread touching pages 0,1,2,… faults once per not-yet-resident page. The faulted page
+    // stays the only fault; its big page is filled only in the tree's bitmap, so the other 15 pages of
+    // it are prefetch (§2.4, corrected: `prefetch_pages &= ~faulted_pages`). Worked by hand:
+    // fault 0   → bitmap big page [0,16); level-4 node [0,16) 100 % > 51 qualifies, [0,32) 16/32 =
+    //             50 % does not → region [0,16), prefetch [1,16).
+    // fault 16  → bitmap [0,32): node [0,32) 100 %; [0,64) 50 % no → region [0,32) minus resident [0,16)
+    //             and the fault → prefetch [17,32).
     // fault 32  → bitmap [0,48): [32,48) 100 %, [32,64) 50 % no, [0,64) 48/64 = 75 % yes, [0,128) 37.5 % no
-    //             → region [0,64), prefetch [48,64).
-    // fault 64  → bitmap [0,80): [0,128) 80/128 = 62.5 % yes, [0,256) 31 % no → prefetch [80,128).
-    // fault 128 → bitmap [0,144): [0,256) 144/256 = 56.25 % yes, [0,512) 28 % no → prefetch [144,256).
-    // fault 256 → bitmap [0,272): [256,512) 6 % no, [0,512) 272/512 = 53.1 % yes → prefetch [272,512).
+    //             → region [0,64), prefetch [33,64).
+    // fault 64  → bitmap [0,80): [0,128) 80/128 = 62.5 % yes, [0,256) 31 % no → prefetch [65,128).
+    // fault 128 → bitmap [0,144): [0,256) 144/256 = 56.25 % yes, [0,512) 28 % no → prefetch [129,256).
+    // fault 256 → bitmap [0,272): [256,512) 6 % no, [0,512) 272/512 = 53.1 % yes → prefetch [257,512).
     const expected: [number, [number, number][]][] = [
-      [0, []], [16, []], [32, [[48, 64]]], [64, [[80, 128]]], [128, [[144, 256]]], [256, [[272, 512]]],
+      [0, [[1, 16]]], [16, [[17, 32]]], [32, [[33, 64]]], [64, [[65, 128]]], [128, [[129, 256]]], [256, [[257, 512]]],
     ];
     const resident = new Uint8Array(PAGES_PER_BLOCK);
     const faultsSeen: number[] = [];
@@ -50,7 +53,7 @@ describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of
       const r = run(p, resident, [page]);
       const want = expected.find(([f]) => f === page);
       expect(want, `unexpected fault at page ${page}`).toBeDefined();
-      expect(r.faulted).toEqual([[page, page + 16]]);
+      expect(r.faulted).toEqual([[page, page + 1]]);
       expect(r.prefetch).toEqual(want![1]);
       for (const [lo, hi] of [...r.faulted, ...r.prefetch]) resident.fill(1, lo, hi);
     }
@@ -58,39 +61,41 @@ describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of
   });
 
   it('strided faults at every other big page: exactly 50 % everywhere, which is not strictly above 51 (nor 50)', () => {
-    // Faults at pages 0, 32, 64, …, 480 (stride 128 KiB) in one batch grow to the even big pages: 256 of 512
-    // pages. Every node above a big page holds exactly half → no ancestor qualifies at 51 % or 50 %.
+    // Faults at pages 0, 32, 64, …, 480 (stride 128 KiB) in one batch fill the even big pages in the tree:
+    // 256 of 512 pages. Every node above a big page holds exactly half → no ancestor qualifies at 51 % or
+    // 50 %; each big page itself does, so its 15 other pages are prefetched: [x+1, x+16).
     const strided = Array.from({ length: 16 }, (_, k) => k * 32);
     const r = run(p, new Uint8Array(PAGES_PER_BLOCK), strided);
-    expect(r.faulted).toEqual(strided.map((x) => [x, x + 16]));
-    expect(r.prefetch).toEqual([]);
-    expect(run(new Prefetcher(true, 50), new Uint8Array(PAGES_PER_BLOCK), strided).prefetch).toEqual([]);
-    // At 49 % the root (256/512 = 50 % > 49) qualifies: every odd big page is prefetched.
+    expect(r.faulted).toEqual(strided.map((x) => [x, x + 1]));
+    expect(r.prefetch).toEqual(strided.map((x) => [x + 1, x + 16]));
+    expect(run(new Prefetcher(true, 50), new Uint8Array(PAGES_PER_BLOCK), strided).prefetch).toEqual(strided.map((x) => [x + 1, x + 16]));
+    // At 49 % the root (256/512 = 50 % > 49) qualifies: every page but the faulted ones is prefetched.
     expect(run(new Prefetcher(true, 49), new Uint8Array(PAGES_PER_BLOCK), strided).prefetch)
-      .toEqual(strided.map((x) => [x + 16, x + 32]));
+      .toEqual(strided.map((x) => [x + 1, x + 32]));
   });
 
   it('random sparse faults prefetch nothing; random faults over a half-resident block fill the block', () => {
-    // Pages 5, 200, 201, 450 grow to big pages [0,16), [192,208), [448,464): 48 pages; each big page's parent
-    // holds 16/32 = 50 % and higher nodes less → nothing beyond the faulted big pages.
+    // Pages 5, 200, 201, 450 fill big pages [0,16), [192,208), [448,464) in the tree: 48 pages; each big
+    // page's parent holds 16/32 = 50 % and higher nodes less → only the rest of the faulted big pages.
     const r = run(p, new Uint8Array(PAGES_PER_BLOCK), [450, 5, 201, 200]);
-    expect(r.faulted).toEqual([[0, 16], [192, 208], [448, 464]]);
-    expect(r.prefetch).toEqual([]);
-    // With [0,256) already resident, a fault at 300 grows to [288,304): 272/512 = 53.1 % at the root → the
-    // rest of the block, i.e. [256,288) and [304,512), is prefetched.
+    expect(r.faulted).toEqual([[5, 6], [200, 202], [450, 451]]);
+    expect(r.prefetch).toEqual([[0, 5], [6, 16], [192, 200], [202, 208], [448, 450], [451, 464]]);
+    // With [0,256) already resident, a fault at 300 fills [288,304): 272/512 = 53.1 % at the root → the
+    // rest of the block but the faulted page, i.e. [256,300) and [301,512), is prefetched.
     const r2 = run(p, mask([0, 256]), [300]);
-    expect(r2.faulted).toEqual([[288, 304]]);
-    expect(r2.prefetch).toEqual([[256, 288], [304, 512]]);
+    expect(r2.faulted).toEqual([[300, 301]]);
+    expect(r2.prefetch).toEqual([[256, 300], [301, 512]]);
   });
 
   it('a block cut short by its allocation: node sizes are clipped to the valid pages', () => {
     // 100 valid pages (a 400 KiB allocation): levels up to 128 leaves, the top node [0,100) has size 100.
-    // Resident [0,48) + fault 48 (grown to [48,64)) → [0,64) 100 % and [0,100) 64/100 = 64 % → prefetch [64,100).
+    // Resident [0,48) + fault 48 (filled to [48,64) in the tree) → [0,64) 100 % and [0,100) 64/100 = 64 %
+    // → prefetch [49,100).
     const r = run(p, mask([0, 48]), [48], 0, 100);
-    expect(r.faulted).toEqual([[48, 64]]);
-    expect(r.prefetch).toEqual([[64, 100]]);
-    // Only a fault at 0: [0,16) qualifies, [0,32) = 50 % does not, and [0,100) 16 % does not.
-    expect(run(p, new Uint8Array(PAGES_PER_BLOCK), [0], 0, 100).prefetch).toEqual([]);
+    expect(r.faulted).toEqual([[48, 49]]);
+    expect(r.prefetch).toEqual([[49, 100]]);
+    // Only a fault at 0: [0,16) qualifies, [0,32) = 50 % does not, and [0,100) 16 % does not → [1,16).
+    expect(run(p, new Uint8Array(PAGES_PER_BLOCK), [0], 0, 100).prefetch).toEqual([[1, 16]]);
   });
 
   it('disabled: no big-page growth and no prefetch (4 KiB on-demand migration)', () => {

@@ -37,7 +37,7 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
   model.agentNames.forEach((a, i) => { stall[a] = model.stall[i]!; });
   const bar: RunSummary['bar'] = {};
   model.platform.agents.filter((a) => a.kind === 'gpu').forEach((a, g) => {
-    // Peak and percentiles over the timeline intervals (time-weighted by interval); `full_ns` is issue 4's.
+    // Peak and percentiles over the timeline intervals (time-weighted by interval); `full_ns` from the BAR aperture.
     const v = Array.from(timeline.barMapped[g]!).sort((x, y) => x - y);
     const pct = (q: number) => (v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))]! : 0);
     bar[a.name] = { aperture_bytes: a.kind === 'gpu' ? a.bar : 0, peak_bytes: v.length ? v[v.length - 1]! : 0, p50_bytes: pct(0.5), p99_bytes: pct(0.99), full_ns: model.barFullNs[g] ?? 0 };

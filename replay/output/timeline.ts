@@ -52,7 +52,7 @@ export function buildTimeline(model: MemoryModel): Timeline {
     for (let i = 0; i < n; i++) resident[a![i]!]![Math.min(nI - 1, Math.floor(t![i]! / interval))]! += v![i]!;
   });
   for (const r of resident) for (let k = 1; k < nI; k++) r[k]! += r[k - 1]!;
-  // BAR bytes mapped per GPU at interval end (issue 4 logs the deltas)
+  // BAR bytes mapped per GPU at interval end (the BAR aperture logs the deltas)
   const G = model.gpuAgents.length;
   const barMapped = Array.from({ length: G }, () => new Float64Array(nI));
   model.barLog.scan(([t, a, v], n) => {

@@ -2,8 +2,9 @@
  * Writes a run directory (run-output.ts): events.parquet, timeline.parquet, summary.json, run.json,
  * all into a temporary directory that replaces `out` only when everything succeeded.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { writeDirectoryAtomic } from '../../common/atomic-output.ts';
 import type { MemoryModel } from '../memory/memory-model.ts';
 import { RUN_FILES, type RunInfo, type RunSummary } from '../run-output.ts';
@@ -12,14 +13,30 @@ import { buildSummary } from './summary.ts';
 import { buildTimeline } from './timeline.ts';
 import { writeEventsParquet } from './events-parquet.ts';
 
-const pkgVersion = (url: string): string => (JSON.parse(readFileSync(new URL(url, import.meta.url), 'utf8')) as { version: string }).version;
+const pkgVersion = (url: string | URL): string => (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+
+/**
+ * Version of an installed dependency, found the way Node finds the package (so it works from the
+ * compiled build and when hetmem is itself installed as a dependency, with node_modules hoisted):
+ * the package.json of the folder its entry module resolves into.
+ */
+function dependencyVersion(name: string): string {
+  let dir = dirname(createRequire(import.meta.url).resolve(name));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === name) return pkgVersion(candidate);
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
 
 export function versions(): RunInfo['versions'] {
   return {
-    hetmem: pkgVersion('../../package.json'),
+    hetmem: pkgVersion(new URL('../../package.json', import.meta.url)),
     node: process.version,
-    arrow: pkgVersion('../../node_modules/apache-arrow/package.json'),
-    duckdb: pkgVersion('../../node_modules/@duckdb/node-api/package.json'),
+    arrow: dependencyVersion('apache-arrow'),
+    duckdb: dependencyVersion('@duckdb/node-api'),
   };
 }
 

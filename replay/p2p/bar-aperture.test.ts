@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TripleLog } from '../memory/memory-model.ts';
+import { TripleLog } from '../memory/triple-log.ts';
 import { BAR_GRANULE, BarAperture } from './bar-aperture.ts';
 
 describe('BarAperture', () => {

@@ -11,7 +11,7 @@
  * "Full" (summary `bar.full_ns`): from a request the aperture had no room for until the next release
  * of BAR space, or while the aperture is filled to the last granule.
  */
-import type { TripleLog } from '../memory/memory-model.ts';
+import type { TripleLog } from '../memory/triple-log.ts';
 
 /** Peer-mapping granule (§1.10: 64 KB-aligned pinning). */
 export const BAR_GRANULE = 64 * 1024;
@@ -30,7 +30,7 @@ export class BarAperture {
     /** aperture bytes per GPU index */
     readonly aperture: readonly number[],
     private readonly log: TripleLog,
-    /** per GPU index, ns spent full (MemoryModel.barFullNs, summary `bar.full_ns`) */
+    /** per GPU index, ns spent full (ModelStats.barFullNs, summary `bar.full_ns`) */
     private readonly fullNs: number[],
   ) {
     this.mapped = new Float64Array(aperture.length);

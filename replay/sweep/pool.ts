@@ -11,8 +11,13 @@ const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
 interface Reply { id: number; ok: boolean; message?: string; badInput?: boolean; stack?: string }
 
-/** Runs `tasks` on `workerCount` threads; `onDone(i)` is called in the parent as task i succeeds. */
-export async function runInWorkers(tasks: VariantTask[], workerCount: number, onDone: (i: number) => void): Promise<void> {
+/**
+ * Runs `tasks` on `workerCount` threads; `onDone(i)` is called in the parent as task i succeeds,
+ * `onFailed(i, error)` as it fails (for every failing task, not only the first).
+ */
+export async function runInWorkers(
+  tasks: VariantTask[], workerCount: number, onDone: (i: number) => void, onFailed?: (i: number, error: Error) => void,
+): Promise<void> {
   const n = Math.max(1, Math.min(workerCount, tasks.length));
   if (tasks.length === 0) return;
   let next = 0;
@@ -46,6 +51,7 @@ export async function runInWorkers(tasks: VariantTask[], workerCount: number, on
         await call(w, i, tasks[i]!);
         onDone(i);
       } catch (e) {
+        onFailed?.(i, e as Error);
         failure ??= e as Error;
       }
     }

@@ -17,7 +17,8 @@ export interface VariantTask extends ReplayCall {
   replayModule: string;
 }
 
-export const DEFAULT_REPLAY_MODULE: string = new URL('../index.ts', import.meta.url).href;
+/** replay/index beside this module: `.ts` in the source tree, `.js` in the compiled build (dist/). */
+export const DEFAULT_REPLAY_MODULE: string = new URL(`../index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 const loaded = new Map<string, ReplayFn>();
 

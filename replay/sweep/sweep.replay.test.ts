@@ -1,5 +1,5 @@
 /**
- * The sweep with the real replay engine (issue 5 "done when"): one synthetic trace, 4 variants,
+ * The sweep with the real replay engine, end to end: one synthetic trace, 4 variants,
  * byte-identical run outputs with 1 and 2 worker threads.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';

@@ -103,7 +103,8 @@ describe('sweep', () => {
     await expect(sweep({ trace, platform: 'pa', vary: { fail: ['yes'] }, out: join(tmp, 'f2'), workers: 1, replayModule: FAKE }))
       .rejects.toThrow(UsageError);
     expect(existsSync(join(dir, 'fail=yes'))).toBe(false);
-    expect(existsSync(join(dir, 'sweep.json'))).toBe(false);
+    // the plan is written before any variant runs (so `sweep status` can say what is missing)
+    expect(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')).variants).toEqual(['fail=no', 'fail=yes']);
     // no temporaries left behind either
     const left = (readdirSync(dir, { recursive: true }) as string[]).map((f) => relative(dir, join(dir, f)));
     expect(left.filter((f) => f.includes('.tmp-'))).toEqual([]);

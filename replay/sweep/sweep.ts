@@ -2,25 +2,32 @@
  * `sweep()`: replays one trace under every variant of a cartesian product, in worker threads, into
  * hive-style run directories below `out`:
  *
- *   out/sweep.json                                  what was asked (trace, platform, axes, variant ids),
- *                                                   written when the (shard's) variants are complete
+ *   out/sweep.json                                  the plan: trace, platform, axes, variant ids (plan.ts),
+ *                                                   written before any variant runs
  *   out/platform=a100-pcie4/gpu0.bar=256MiB/…       one complete run directory per variant
+ *   out/_failed/<index>.json                        why a variant failed, until it completes (failures.ts)
  *
  * A variant directory appears only when its run is complete (replayed into a temporary sibling,
  * renamed on success), so a re-run skips what exists and resumes after a crash. Each variant is an
  * independent, deterministic replay, so the outputs are byte-identical whatever the worker count or
  * sharding.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { BadInputError, UsageError } from '../../common/bad-input.ts';
-import { commitTemp, discardTemp, tempPathFor, writeFileAtomic } from '../../common/atomic-output.ts';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BadInputError, UsageError, isBadInput } from '../../common/bad-input.ts';
+import { claimOutput } from '../../common/output-guard.ts';
+import { loadPlatform } from '../platform-loader.ts';
+import { defaultWorkers } from './memory-budget.ts';
 import { startProgress } from '../../common/progress.ts';
 import { RUN_FILES } from '../run-output.ts';
 import { runInWorkers } from './pool.ts';
 import { DEFAULT_REPLAY_MODULE, type VariantTask } from './run-variant.ts';
-import { expandVariants, inShard, normaliseAxes, parseShard, type Shard, type Variant, type VaryAxis } from './variants.ts';
+import { clearFailure, recordFailure } from './failures.ts';
+import { planSweep, variantDir, writePlan } from './plan.ts';
+import { resolveShard } from './shard.ts';
+import { inShard, type Shard, type Variant, type VaryAxis } from './variants.ts';
+
+export { SWEEP_MANIFEST, type SweepManifest } from './plan.ts';
 
 export interface SweepOptions {
   /** canonical trace (Arrow IPC file) */
@@ -31,14 +38,21 @@ export interface SweepOptions {
   vary: VaryAxis[] | Record<string, string[]>;
   /** sweep directory */
   out: string;
-  /** worker threads (default: one per core) */
+  /** worker threads (default: what memory allows, at most one per core; see defaultWorkers) */
   workers?: number;
-  /** run only every N-th variant starting at i (`{index, count}` or `"i/N"`) */
+  /**
+   * run only every N-th variant starting at i: `{index, count}`, `"i/N"`, or `"auto"` (from the
+   * array-job variables of Slurm, a Kubernetes Indexed Job or AWS Batch; see shard.ts). Default: all.
+   */
   shard?: Shard | string;
+  /** with `shard: "auto"`: the number of shards, where the scheduler does not say it (e.g. `4`) */
+  shardCount?: number;
   /** show a progress bar on stderr when it is a terminal */
   progress?: boolean;
   /** trace agent → platform agent for every variant (`--map gpu3=gpu0`) */
   agents?: Record<string, string>;
+  /** replace a hetmem output of another kind at `out` (never foreign data). Default false. */
+  force?: boolean;
   /** @internal URL of the module providing `replay` (tests use a stand-in) */
   replayModule?: string;
 }
@@ -60,87 +74,67 @@ export interface SweepResult {
   skipped: number;
 }
 
-export interface SweepManifest {
-  schema: 'hetmem.sweep/1';
-  trace: string;
-  platform: string | null;
-  vary: VaryAxis[];
-  variants: string[];
-}
-
-export const SWEEP_MANIFEST = 'sweep.json';
-
 export function isComplete(runDir: string): boolean {
   return existsSync(join(runDir, RUN_FILES.summary)) && existsSync(join(runDir, RUN_FILES.run));
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepResult> {
-  const axes = normaliseAxes(options.vary);
-  const variants = expandVariants(axes, options.platform);
-  const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard;
-  if (shard && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) {
-    throw new UsageError(`sweep: bad shard ${shard.index}/${shard.count}`);
+  const shard = resolveShard(options.shard, options.shardCount);
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
+    throw new UsageError(`sweep: --workers must be a positive integer (got ${options.workers})`);
   }
-  const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`sweep: --workers must be a positive integer (got ${workers})`);
   if (!existsSync(options.trace) || !statSync(options.trace).isFile()) {
     throw new BadInputError(options.trace, undefined, undefined, 'trace file not found');
   }
-  const out = resolve(options.out);
-  const manifest: SweepManifest = {
-    schema: 'hetmem.sweep/1',
-    trace: options.trace,
-    platform: options.platform ?? null,
-    vary: axes,
-    variants: variants.map((v) => v.id),
-  };
-  checkManifest(out, manifest);
+  const workers = options.workers ?? defaultWorkers(statSync(options.trace).size);
+  const plan = planSweep(options);
+  const { out, variants } = plan;
+  // Every variant's platform is loaded before any runs, so a bad value rejects the whole sweep with
+  // nothing written (not after some variants finished).
+  if (options.replayModule === undefined) for (const v of variants) checkVariantPlatform(v);
+  claimOutput(out, 'sweep', { force: options.force, lock: false }).release(); // only the check: shards share the directory
+  // the plan first: other shards and `sweep status` see the whole sweep while this one runs
+  writePlan(plan);
 
-  const dirOf = (v: Variant): string => join(out, ...v.id.split('/'));
+  const dirOf = (v: Variant): string => variantDir(out, v.id);
   const mine = variants.filter((v) => inShard(v, shard));
   const results: SweepVariantResult[] = mine.map((v) => ({
     id: v.id, keys: v.keys, dir: dirOf(v), status: isComplete(dirOf(v)) ? 'skipped' : 'ran',
   }));
   const todo = mine.filter((_, i) => results[i]!.status === 'ran');
-  const temps = todo.map((v) => tempPathFor(dirOf(v)));
-  const tasks: VariantTask[] = todo.map((v, i) => ({
+  // Each replay writes its variant folder atomically itself (a `.<folder>.tmp-<pid>-…` sibling renamed
+  // into place, locked against a second writer, stale temporaries of killed runs removed), so the
+  // sweep hands it the final folder: temporary names never nest.
+  const tasks: VariantTask[] = todo.map((v) => ({
     replayModule: options.replayModule ?? DEFAULT_REPLAY_MODULE,
     trace: options.trace,
     platform: v.platform,
     set: v.set,
     agents: options.agents,
-    out: temps[i]!,
+    out: dirOf(v),
   }));
   const bar = options.progress ? startProgress('sweep', todo.length, 'runs') : null;
   let done = 0;
   try {
     await runInWorkers(tasks, workers, (i) => {
-      const final = dirOf(todo[i]!);
-      mkdirSync(dirname(final), { recursive: true });
-      commitTemp(temps[i]!, final);
+      clearFailure(out, todo[i]!.index);
       bar?.update(++done);
-    });
+    }, (i, e) => recordFailure(out, todo[i]!.index, todo[i]!.id, e, isBadInput(e)));
   } finally {
     bar?.stop();
-    for (const t of temps) discardTemp(t); // a no-op for the committed ones
   }
-  // written once this shard's variants are complete: a failed sweep leaves only complete runs
-  writeFileAtomic(join(out, SWEEP_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   return { out, total: variants.length, variants: results, ran: todo.length, skipped: mine.length - todo.length };
 }
 
-/** An existing sweep.json must describe the same trace and base platform. */
-function checkManifest(out: string, manifest: SweepManifest): void {
-  const file = join(out, SWEEP_MANIFEST);
-  if (existsSync(file)) {
-    let old: Partial<SweepManifest>;
-    try {
-      old = JSON.parse(readFileSync(file, 'utf8')) as Partial<SweepManifest>;
-    } catch {
-      throw new BadInputError(file, undefined, undefined, 'is not valid JSON; remove it or choose another -o');
-    }
-    if (old.trace !== manifest.trace || (old.platform ?? null) !== manifest.platform) {
-      throw new UsageError(`${file}: this directory holds a sweep of ${old.trace} on ${old.platform ?? '(varied platforms)'}; choose another -o`);
-    }
+/**
+ * Loads one variant's platform in the parent. A bad `--vary` value is reported against `--vary`
+ * (the loader names `--set`, the flag replay uses for the same overrides).
+ */
+function checkVariantPlatform(v: Variant): void {
+  try {
+    loadPlatform(v.platform, v.set);
+  } catch (e) {
+    if (e instanceof BadInputError && e.file === '--set') throw new BadInputError('--vary', undefined, e.field, `${e.problem} (variant ${v.id})`);
+    throw e;
   }
 }

@@ -1,10 +1,17 @@
-// Sweep worker entry. Worker threads start with a bare loader, and Node 20 cannot run TypeScript,
-// so tsx is registered before the TS modules are imported.
-import { register } from 'tsx/esm/api';
+// Sweep worker entry. In the compiled build (dist/) run-variant.js sits beside this file; in the
+// source tree only run-variant.ts does, and worker threads start with a bare loader (Node 20 cannot
+// run TypeScript), so tsx is registered before the TS module is imported.
+import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
-register();
-const { runVariant } = await import('./run-variant.ts');
+let runVariant;
+if (existsSync(new URL('./run-variant.js', import.meta.url))) {
+  ({ runVariant } = await import('./run-variant.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ runVariant } = await import('./run-variant.ts'));
+}
 
 parentPort.on('message', async ({ id, task }) => {
   try {

@@ -22,7 +22,7 @@ export function writeTrace(path: string, rows: readonly Row[]): void {
   w.close();
 }
 
-/** `vecadd`-shaped rows (issue 3 Done-when): CPU writes x and y page by page, one GPU thread reads
+/** `vecadd`-shaped rows (the shape `hetmem synth vecadd` writes): CPU writes x and y page by page, one GPU thread reads
  * x[p], reads y[p], writes y[p] in page order, sync, CPU reads y. `pages` per array; 1 ns apart. */
 export function vecaddRows(pages: number, base = 0x7f0000000000): Row[] {
   const bytes = pages * 4096;

@@ -54,7 +54,7 @@ export const barOverTime: Chart = {
           Plot.ruleY([0]),
         ],
       });
-    });
+    }, (mine) => mine.some((r) => num(r.mapped_bytes) > 0));
     return { id: this.id, title: this.title, caption: this.caption, data: result, legend: legendFor(domain, 'GPU'), figures };
   },
 };

@@ -1,28 +1,37 @@
 /** Capacity planning: peak utilisation and headroom of every link direction, per variant. */
 import { resolveQuery } from '../../analysis/query.ts';
 import { Plot, renderPlot } from '../plot.ts';
-import { chartData, FIGURE_WIDTH, labelMargin, distinct, legendFor, num, str, type Chart, type Row } from '../chart.ts';
+import { chartData, FIGURE_WIDTH, labelMargin, num, str, type Chart, type Row } from '../chart.ts';
+import { DIRECTION_LEGEND } from './link-utilisation.ts';
 import { cellPercent } from '../format.ts';
 import { htmlTable } from '../html.ts';
 
 export const linkHeadroom: Chart = {
   id: 'link-headroom',
   title: 'Link headroom',
-  caption: 'Peak utilisation of each link direction per variant (dots); headroom is the distance to 100 % (red line). Below, the busiest link direction of each variant.',
+  caption: 'Peak utilisation of every link direction per variant (grey dots), the busiest one highlighted and named; headroom is the distance to 100 % (red line). Below, the busiest link direction of each variant.',
   async build(ctx) {
     const { result, rows } = await chartData(ctx, resolveQuery('link_utilisation'));
     const labels = ctx.dataset.runs.map((r) => ctx.label(r.id));
     const linkDir = (r: Row): string => `${str(r.link)}:${str(r.dir)}`;
-    const domain = distinct(rows, linkDir);
+    // The busiest direction of each variant is drawn on top and named; the others stay grey, so
+    // a dozen directions never compete for a ten-colour palette.
+    const busiestOf = new Map<string, Row>();
+    for (const r of rows) {
+      const b = busiestOf.get(str(r.run));
+      if (!b || num(r.peak_util) > num(b.peak_util)) busiestOf.set(str(r.run), r);
+    }
+    const top = [...busiestOf.values()];
     const svg = renderPlot({
       width: FIGURE_WIDTH, height: 40 + 26 * labels.length,
-      marginLeft: labelMargin(labels),
+      marginLeft: labelMargin(labels), marginRight: 150,
       x: { label: 'peak utilisation', domain: [0, 100], percent: true, grid: true },
       y: { label: null, domain: labels },
-      color: { domain },
       marks: [
         Plot.ruleX([1], { stroke: '#d62728' }),
-        Plot.dot(rows, { y: (r: Row) => ctx.label(str(r.run)), x: (r: Row) => num(r.peak_util), fill: linkDir, r: 4 }),
+        Plot.dot(rows, { y: (r: Row) => ctx.label(str(r.run)), x: (r: Row) => num(r.peak_util), fill: '#bbb', r: 3 }),
+        Plot.dot(top, { y: (r: Row) => ctx.label(str(r.run)), x: (r: Row) => num(r.peak_util), fill: '#4269d0', r: 5 }),
+        Plot.text(top, { y: (r: Row) => ctx.label(str(r.run)), x: 1, text: linkDir, textAnchor: 'start', dx: 8, fill: '#4269d0' }),
       ],
     });
     const busiest = ctx.dataset.runs.map((run) => {
@@ -32,6 +41,6 @@ export const linkHeadroom: Chart = {
     });
     const notes = htmlTable(['variant', 'busiest link:direction', 'peak', 'mean', 'headroom'], busiest,
       { peak: cellPercent, mean: cellPercent, headroom: cellPercent });
-    return { id: this.id, title: this.title, caption: this.caption, data: result, legend: legendFor(domain, 'link:direction'), figures: [{ heading: null, svg }], notes };
+    return { id: this.id, title: this.title, caption: this.caption, data: result, legend: DIRECTION_LEGEND, figures: [{ heading: null, svg }], notes };
   },
 };

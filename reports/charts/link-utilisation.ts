@@ -1,6 +1,6 @@
 /** Link utilisation over time per link and direction (busy fraction per interval). */
 import { Plot, renderPlot } from '../plot.ts';
-import { chartData, distinct, legendFor, MULTIPLE_WIDTH, num, perRun, str, timeUnit, type Chart, type Row } from '../chart.ts';
+import { chartData, MULTIPLE_WIDTH, num, perRun, str, timeUnit, type Chart, type Row } from '../chart.ts';
 import { stepPoints } from './bar-over-time.ts';
 
 const BINS = 100;
@@ -24,27 +24,40 @@ FROM u JOIN w USING (run) JOIN busy USING (run, link_dir)
 GROUP BY ALL
 ORDER BY u.run, u.link_dir, ts`;
 
+/** Link directions drawn per run (the busiest first); the others are in the CSV. */
+export const LINKS_SHOWN = 6;
+
+/** Says what a link direction's `down` and `up` mean (links are named a-b; `down` runs a → b). */
+export const DIRECTION_LEGEND = '<p class="note">Each link is named after its two ends, a-b (cpu0-gpu0); <b>down</b> is a → b (cpu0-gpu0:down is host → GPU), <b>up</b> is b → a.</p>';
+
 export const linkUtilisation: Chart = {
   id: 'link-utilisation',
   title: 'Link utilisation',
-  caption: 'Busy fraction of each link direction (link:direction) that carried traffic, averaged over 100 time bins per run. A direction near 100 % queues its transfers; what is left below 100 % is its headroom.',
+  caption: `Busy fraction of each link direction that carried traffic, averaged over 100 time bins per run, one panel per direction, the busiest (by peak) first; at most ${LINKS_SHOWN} per run, the rest are in the CSV. A direction near 100 % queues its transfers; what is left below 100 % is its headroom.`,
   async build(ctx) {
     const { result, rows } = await chartData(ctx, SQL);
-    const domain = distinct(rows, (r) => str(r.link_dir));
     const figures = perRun(ctx, rows, 'no link traffic', (mine, run) => {
       const end = Math.max(ctx.endNs(run.id), ...mine.map((r) => num(r.ts) + num(r.dur)));
       const u = timeUnit(end);
+      const peak = new Map<string, number>();
+      for (const r of mine) peak.set(str(r.link_dir), Math.max(peak.get(str(r.link_dir)) ?? 0, num(r.util)));
+      const order = [...peak].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
+      const shown = new Set(order.slice(0, LINKS_SHOWN));
+      const points = stepPoints(mine.filter((r) => shown.has(str(r.link_dir))), 'link_dir', end);
+      const hidden = order.length - shown.size;
       return renderPlot({
-        width: MULTIPLE_WIDTH, height: 200, marginLeft: 50,
+        width: MULTIPLE_WIDTH, height: 30 + 46 * shown.size, marginLeft: 50, marginRight: 130,
         x: { label: `time (${u.label})`, domain: [0, end / u.div] },
-        y: { label: 'utilisation (%)', domain: [0, 100], percent: true, grid: true },
-        color: { domain },
+        y: { label: null, domain: [0, 100], percent: true, ticks: [0, 100] },
+        fy: { label: null, domain: [...shown] },
+        caption: hidden > 0 ? `${hidden} quieter direction${hidden === 1 ? '' : 's'} in the CSV` : undefined,
         marks: [
-          Plot.line(stepPoints(mine, 'link_dir', end), { x: (r: Row) => num(r.ts) / u.div, y: 'util', stroke: (r: Row) => str(r.link_dir), curve: 'step-after' }),
+          Plot.areaY(points, { x: (r: Row) => num(r.ts) / u.div, y: 'util', fy: (r: Row) => str(r.link_dir), curve: 'step-after', fill: '#4269d0', fillOpacity: 0.7 }),
           Plot.ruleY([0]),
+          Plot.axisFy({ anchor: 'right', label: null }),
         ],
       });
     });
-    return { id: this.id, title: this.title, caption: this.caption, data: result, legend: legendFor(domain, 'link:direction'), figures };
+    return { id: this.id, title: this.title, caption: this.caption, data: result, legend: DIRECTION_LEGEND, figures };
   },
 };

@@ -1,0 +1,20 @@
+/** The model's counters that summary.json reports (run-output.ts RunSummary) beside the event totals. */
+
+export interface ModelCounters {
+  gpuFaults: number; cpuFaults: number; gpuBatches: number; batchServiceNs: number;
+  throttles: number; pins: number; unmappedRows: number;
+}
+
+export class ModelStats {
+  readonly counters: ModelCounters = { gpuFaults: 0, cpuFaults: 0, gpuBatches: 0, batchServiceNs: 0, throttles: 0, pins: 0, unmappedRows: 0 };
+  /** P2P/BAR figures (summary `p2p`) */
+  readonly p2p = { peer_maps: 0, peer_unmaps: 0, fallbacks: 0, bounce_bytes: 0, revocations: 0, refused: 0 };
+  /** ODP figures (summary `odp`) */
+  readonly odp = { invalidations: 0, nic_faults: 0, invalidation_ns: 0 };
+  /** driver-object figures (summary `devobj`) */
+  readonly devobj = { cpu_faults: 0, pte_zaps: 0, moves: 0, move_bytes: 0 };
+  /** hazard events (summary `hazards`) */
+  hazards = 0;
+  /** per GPU: ns the BAR aperture had no room for the next request (summary `bar.full_ns`) */
+  readonly barFullNs: number[] = [];
+}
