@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collectMap, collectSet } from './replay-options.ts';
+import { collectMap, collectSet, parseEvents } from './replay-options.ts';
+import type { EventSelection } from '../replay/events.ts';
 import { addOutOption, outPath, requiredValue, type OutFlags } from './output-option.ts';
 import { formatBytes, formatNs } from '../ingest/trace/units.ts';
 import { replay, type RunSummary } from '../replay/index.ts';
@@ -12,23 +13,25 @@ export function registerReplay(program: Command): void {
     .argument('<trace>', 'canonical trace (Arrow IPC file from hetmem ingest / synth)')
     .option('--platform <name|file.yaml>', 'a preset (see hetmem platforms) or a platform YAML file')
     .option('--set <key=value>', 'override a platform field, repeatable (gpu0.memory=8GiB, policy.prefetch=off, policy.prefetch_threshold=75)', collectSet, {})
-    .option('--map <trace=platform>', 'replay a trace agent as a platform agent, repeatable (gpu3=gpu0: one rank of an 8-GPU job on a one-GPU platform)', collectMap, {});
+    .option('--map <trace=platform>', 'replay a trace agent as a platform agent, repeatable (gpu3=gpu0: one rank of an 8-GPU job on a one-GPU platform)', collectMap, {})
+    .option('--events <all|none|kinds>', 'what events.parquet keeps: all, none (timeline and summary only), or a comma list of event kinds (migrate,evict,fault,…); summary.json counts every event either way', parseEvents, 'all' as EventSelection);
   addOutOption(cmd, 'dir', 'run directory to write (replaced atomically; only a run directory hetmem wrote is replaced)')
     .addHelpText('after', `
 Examples:
   hetmem replay v.arrow --platform a100-pcie4 -o run/
   hetmem replay rank3.arrow --platform h100-pcie5 --map gpu3=gpu0 -o run-rank3/
   hetmem replay v.arrow --platform gtx1080ti-pcie3 --set gpu0.memory=256MiB --set policy.prefetch=off -o run-oversub/
+  hetmem replay big.arrow --platform a100-pcie4 --events migrate,evict -o run-big/   # keep only migrations and evictions
   hetmem replay step.arrow --platform a100-pcie4 --set policy.device_alloc=managed --set gpu0.memory=192MiB -o run-managed/
       (policy.device_alloc=managed replays the trace's cudaMalloc memory as managed memory: the what-if
        "this training step, oversubscribed on a smaller GPU")
 
 Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 internal error.
 `)
-    .action(async (trace: string, opts: { platform?: string; set: Record<string, string>; map: Record<string, string> } & OutFlags) => {
+    .action(async (trace: string, opts: { platform?: string; set: Record<string, string>; map: Record<string, string>; events: EventSelection } & OutFlags) => {
       const platform = requiredValue(opts.platform, '--platform <name|file.yaml>');
       const out = outPath(opts, 'dir');
-      const s = await replay({ trace, platform, set: opts.set, agents: opts.map, out, force: opts.force });
+      const s = await replay({ trace, platform, set: opts.set, agents: opts.map, events: opts.events, out, force: opts.force });
       const m = s.migrations;
       const dirs = Object.entries(m.by_direction).map(([k, v]) => `${k} ${v.count}× ${formatBytes(v.bytes)}`).join(', ');
       process.stderr.write(

@@ -47,7 +47,7 @@ describe('hetmem synth', () => {
     registerSynth(program);
     const cmd = program.commands.find((c) => c.name() === 'synth')!;
     const top = cmd.helpInformation();
-    for (const w of ['gpu-kernel', 'rdma-stream', 'progress-monitor', 'vecadd']) expect(top).toContain(w);
+    for (const w of ['gpu-kernel', 'rdma-stream', 'progress-monitor', 'vecadd', 'random-access']) expect(top).toContain(w);
     const sub = cmd.commands.find((c) => c.name() === 'rdma-stream')!;
     const help = sub.helpInformation().replace(/\s+/g, ' '); // commander wraps long lines
     expect(help).toMatch(/--chunk-size <size> [^[]*\[default: 1MiB; bytes; suffixes KiB, MiB, GiB\]/);

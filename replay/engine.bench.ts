@@ -30,6 +30,7 @@ export default async function bench(): Promise<Record<string, number | string>> 
     const c0 = cpu();
     const t0 = process.hrtime.bigint();
     const r = await runEngine(trace, platform);
+    r.model.events.close();
     const engineS = Number(process.hrtime.bigint() - t0) / 1e9;
     const engineCpuS = cpu() - c0;
     const t1 = process.hrtime.bigint();

@@ -12,6 +12,7 @@ import { startProgress } from '../common/progress.ts';
 import { MEM_KINDS, OPS, type Op } from '../ingest/trace/schema.ts';
 import { TraceReader, type TraceBatch } from '../ingest/trace/reader.ts';
 import { Topology } from './interconnect/topology.ts';
+import type { EventLogOptions } from './events.ts';
 import { replayedMemKind } from './device-alloc.ts';
 import { cpuAtomic } from './memory/hazards.ts';
 import { AGENT_CPU } from './memory/kinds.ts';
@@ -38,7 +39,8 @@ export const MODEL_HOOKS: OpHooks = {
   peerUnmap: (model, agent, _peer, t, id, addr) => model.exporter.peerUnmap(agent, t, id, addr),
 };
 
-export interface EngineResult { model: MemoryModel; rows: number }
+/** `sha256`: of the trace file, hashed from the bytes the replay read (the file is read once). */
+export interface EngineResult { model: MemoryModel; rows: number; sha256: string }
 
 interface BatchTables {
   ops: Int8Array; agents: Int32Array; objs: Int32Array; mems: Int8Array; names: readonly string[]; objNames: readonly string[];
@@ -48,14 +50,18 @@ interface BatchTables {
  * `agentMap` renames trace agents onto platform agents (`gpu3` → `gpu0`), so a rank's trace from an
  * 8-GPU machine replays on a one-GPU platform; unmapped names must exist on the platform as they are.
  */
-export async function runEngine(tracePath: string, platform: Platform, hooks: OpHooks = MODEL_HOOKS, agentMap: ReadonlyMap<string, string> = new Map()): Promise<EngineResult> {
+export async function runEngine(
+  tracePath: string, platform: Platform, hooks: OpHooks = MODEL_HOOKS, agentMap: ReadonlyMap<string, string> = new Map(), events: EventLogOptions = {},
+): Promise<EngineResult> {
   const topology = new Topology(platform);
   const model = new MemoryModel(platform, topology);
-  const reader = await TraceReader.open(tracePath, { reuseBuffers: true }); // batches are consumed one at a time
+  model.events.configure(events);
+  const reader = await TraceReader.open(tracePath, { reuseBuffers: true, hash: true }); // batches are consumed one at a time
   const progress = startProgress('replay', reader.numBatches, 'batches');
   let rowBase = 0;
   const advice = new Map<string, { advice: string; target: number }>();
   let next: Promise<TraceBatch> | null = null;
+  let sha256 = '';
   try {
     // Batch i+1 is requested before batch i is replayed, so the file read overlaps the replay.
     const N = reader.numBatches;
@@ -67,6 +73,10 @@ export async function runEngine(tracePath: string, platform: Platform, hooks: Op
       rowBase += b.length;
       progress.update(k + 1);
     }
+    sha256 = reader.sha256();
+  } catch (e) {
+    model.events.close();
+    throw e;
   } finally {
     progress.stop();
     // If replaying a batch failed, the read-ahead of the next one is abandoned: it must not surface as
@@ -75,7 +85,7 @@ export async function runEngine(tracePath: string, platform: Platform, hooks: Op
     await reader.close();
   }
   model.finish();
-  return { model, rows: rowBase };
+  return { model, rows: rowBase, sha256 };
 }
 
 function notOnPlatform(model: MemoryModel, agent: string): string {

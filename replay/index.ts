@@ -2,32 +2,13 @@
  * `replay()`: one trace, one platform (preset name or YAML path, with `--set` overrides) → a run
  * directory (run-output.ts), written atomically. The library face of `hetmem replay`.
  */
-import { Worker } from 'node:worker_threads';
 import { UsageError } from '../common/bad-input.ts';
 import { claimOutput } from '../common/output-guard.ts';
 import { runEngine } from './engine.ts';
+import type { EventSelection } from './events.ts';
 import { writeRun } from './output/write-run.ts';
 import { loadPlatform } from './platform-loader.ts';
 import type { RunSummary } from './run-output.ts';
-
-/**
- * sha256 of a file, computed on a worker thread so that hashing a multi-GiB trace overlaps the replay
- * (the engine keeps the main thread busy).
- */
-export function sha256File(path: string): Promise<string> {
-  const code = `
-    const { createHash } = require('node:crypto');
-    const { createReadStream } = require('node:fs');
-    const { parentPort, workerData } = require('node:worker_threads');
-    const h = createHash('sha256');
-    createReadStream(workerData).on('data', (c) => h.update(c)).on('error', (e) => { throw e; })
-      .on('end', () => parentPort.postMessage(h.digest('hex')));`;
-  return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: path });
-    w.once('message', (m: string) => { resolve(m); void w.terminate(); });
-    w.once('error', reject);
-  });
-}
 
 export interface ReplayOptions {
   /** canonical trace (Arrow IPC file) */
@@ -40,6 +21,14 @@ export interface ReplayOptions {
   agents?: Record<string, string>;
   /** run directory to write (replaced atomically) */
   out: string;
+  /**
+   * What events.parquet keeps: `all` (default), `none` (an empty events.parquet with the same columns:
+   * for users who want only the timeline and summary), or a list of kinds, e.g. `['migrate', 'evict']`.
+   * summary.json counts every event either way; run.json records a selection other than `all`.
+   */
+  events?: EventSelection;
+  /** Internal: events held in memory before a sorted run is spilled (tests force small chunks). */
+  eventChunkRows?: number;
   /** replace a hetmem output of another kind at `out` (never foreign data). Default false. */
   force?: boolean;
 }
@@ -53,17 +42,18 @@ export async function replay(options: ReplayOptions): Promise<RunSummary> {
       throw new UsageError(`--map ${from}=${to}: platform ${platform.name} has no agent "${to}" (agents: ${platform.agents.map((a) => a.name).join(', ')})`);
     }
   }
+  const events = options.events ?? 'all';
   const claim = claimOutput(options.out, 'run', { force: options.force });
   try {
-    const hash = sha256File(options.trace);
-    hash.catch(() => {}); // awaited below; a failed engine must not leave an unhandled rejection
-    const { model, rows } = await runEngine(options.trace, platform, undefined, agentMap);
-    const sha256 = await hash;
+    const { model, rows, sha256 } = await runEngine(options.trace, platform, undefined, agentMap, {
+      keep: events, ...(options.eventChunkRows !== undefined ? { chunkRows: options.eventChunkRows } : {}),
+    });
     return await writeRun(options.out, model, {
       platform: { name: platform.name, source, resolved: { units: { time: 'ns', size: 'bytes', bandwidth: 'bytes/ns (= GB/s)' }, ...platform } },
       overrides: Object.fromEntries(Object.keys(overrides).sort().map((k) => [k, overrides[k]!])),
       ...(agentMap.size > 0 ? { agents: Object.fromEntries([...agentMap].sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
       trace: { path: options.trace, sha256, rows },
+      ...(events !== 'all' ? { events } : {}),
     });
   } finally {
     claim.release();

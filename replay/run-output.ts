@@ -162,5 +162,7 @@ export interface RunInfo {
   /** trace agent → platform agent renames (`--map`), when any */
   agents?: Record<string, string>;
   trace: { path: string; sha256: string; rows: number };
+  /** the event kinds events.parquet keeps, when not all of them (`replay --events`): `none` or a sorted list */
+  events?: 'none' | readonly string[];
   versions: { hetmem: string; node: string; arrow: string; duckdb: string };
 }

@@ -18,11 +18,12 @@ const SMALL: Record<string, Record<string, string | number | boolean>> = {
   'rdma-stream': { duration: '2ms', 'stream-out': true },
   'progress-monitor': { 'kernel-duration': '1ms' },
   vecadd: { n: 4096 },
+  'random-access': { reads: 1000, footprint: '1MiB' },
 };
 
 describe('synth()', () => {
-  it('has the four workloads of the contract', () => {
-    expect(WORKLOADS.map((w) => w.name)).toEqual(['gpu-kernel', 'rdma-stream', 'progress-monitor', 'vecadd']);
+  it('has the four workloads of the contract, and the random-access bench stream', () => {
+    expect(WORKLOADS.map((w) => w.name)).toEqual(['gpu-kernel', 'rdma-stream', 'progress-monitor', 'vecadd', 'random-access']);
   });
 
   for (const w of WORKLOADS) {
@@ -58,6 +59,9 @@ describe('synth()', () => {
   }
 
   it('a random workload changes with the seed', () => {
+    synth('random-access', { ...SMALL['random-access'], seed: 1 }, tmp.path('ra1.arrow'));
+    synth('random-access', { ...SMALL['random-access'], seed: 2 }, tmp.path('ra2.arrow'));
+    expect(fileBytes(tmp.path('ra1.arrow')).equals(fileBytes(tmp.path('ra2.arrow')))).toBe(false);
     synth('gpu-kernel', { ...SMALL['gpu-kernel'], seed: 1 }, tmp.path('seed1.arrow'));
     synth('gpu-kernel', { ...SMALL['gpu-kernel'], seed: 2 }, tmp.path('seed2.arrow'));
     expect(fileBytes(tmp.path('seed1.arrow')).equals(fileBytes(tmp.path('seed2.arrow')))).toBe(false);
@@ -65,7 +69,7 @@ describe('synth()', () => {
 
   it('an unknown workload is a usage error', () => {
     expect(() => synth('matmul', {}, tmp.path('m.arrow'))).toThrow(UsageError);
-    expect(() => synth('matmul', {}, tmp.path('m.arrow'))).toThrow(/unknown workload "matmul" \(known: gpu-kernel, rdma-stream, progress-monitor, vecadd\)/);
+    expect(() => synth('matmul', {}, tmp.path('m.arrow'))).toThrow(/unknown workload "matmul" \(known: gpu-kernel, rdma-stream, progress-monitor, vecadd, random-access\)/);
   });
 
   it('leaves no file behind when generation fails half-way', () => {

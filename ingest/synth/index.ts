@@ -15,6 +15,7 @@ import { claimOutput } from '../../common/output-guard.ts';
 import { TraceWriter, type TraceRow } from '../trace/writer.ts';
 import { gpuKernel } from './gpu-kernel.ts';
 import { progressMonitor } from './progress-monitor.ts';
+import { randomAccess } from './random-access.ts';
 import { Rng } from './random.ts';
 import { rdmaStream } from './rdma-stream.ts';
 import { vecadd } from './vecadd.ts';
@@ -26,7 +27,7 @@ import { resolveParams, type ParamValue, type Workload } from './workload.ts';
  */
 const SYNTH_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export const WORKLOADS: readonly Workload[] = [gpuKernel, rdmaStream, progressMonitor, vecadd];
+export const WORKLOADS: readonly Workload[] = [gpuKernel, rdmaStream, progressMonitor, vecadd, randomAccess];
 
 export function workloadByName(name: string): Workload {
   const w = WORKLOADS.find((x) => x.name === name);

@@ -4,7 +4,9 @@
  * Int64/Int32 columns as Float64Array (exact integers, NaN = null), dictionary columns as Int32Array
  * codes (-1 = null) plus the dictionary's strings.
  */
-import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { fstatSync, readSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { AsyncRecordBatchFileReader, RecordBatch, RecordBatchReader, type Data } from 'apache-arrow';
 import { BadInputError } from '../../common/bad-input.ts';
 import {
@@ -97,16 +99,121 @@ export class TraceBatch {
 
 export interface TraceReaderOptions {
   /**
-   * Recycle the Float64Arrays of `num()` from batch to batch (no allocation per batch). The arrays of a
-   * batch are then valid only until the next batch is read: for streaming consumers like the engine.
+   * Recycle the Float64Arrays of `num()` and the batch bodies from batch to batch (no allocation per
+   * batch). A batch's `num()` arrays are then valid only until the next batch's `num()`, and its other
+   * arrays until two more batches have been read: for streaming consumers like the engine, which reads
+   * one batch ahead.
    */
   reuseBuffers?: boolean;
+  /**
+   * Compute the sha256 of the file from the bytes the reader reads anyway (`sha256()`), instead of a
+   * second pass over the file: the trace is read once.
+   */
+  hash?: boolean;
+}
+
+/**
+ * A file handle for apache-arrow's random-access reader that feeds every byte it reads, in file order,
+ * to a sha256. The reader reads the footer first (out of order: left for the end), then the
+ * dictionaries and the batches front to back; the few bytes it skips in between (the leading schema
+ * message, padding) are read here to keep the hash contiguous. `digest()` hashes whatever is left (the
+ * footer, or batches never read) and returns the hex digest.
+ */
+class HashingHandle {
+  private readonly h = createHash('sha256');
+  /** bytes [0, hashed) are in the hash */
+  private hashed = 0;
+  private size = -1;
+  constructor(private readonly handle: FileHandle) {}
+  get fd(): number { return this.handle.fd; }
+  async stat(): Promise<Stats> { const st = await this.handle.stat(); this.size = st.size; return st; }
+  async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number; buffer: Uint8Array }> {
+    const r = await this.handle.read(buffer, offset, length, position);
+    this.observe(buffer, offset, r.bytesRead, position);
+    return r;
+  }
+  close(): Promise<void> { return this.handle.close(); }
+
+  /** Small gaps (< 1 MiB) before a read are read and hashed here; a larger jump is left for `digest`. */
+  private observe(buffer: Uint8Array, offset: number, n: number, position: number): void {
+    const end = position + n;
+    if (end <= this.hashed) return;
+    if (position > this.hashed) {
+      if (position - this.hashed > GAP_MAX) return;
+      this.hashRange(this.hashed, position);
+    }
+    this.h.update(buffer.subarray(offset + (this.hashed - position), offset + n));
+    this.hashed = end;
+  }
+
+  private hashRange(from: number, to: number): void {
+    const buf = Buffer.allocUnsafe(Math.min(GAP_MAX, to - from));
+    while (from < to) {
+      const n = readSync(this.handle.fd, buf, 0, Math.min(buf.length, to - from), from);
+      if (n <= 0) throw new Error(`file shrank while being read (at byte ${from})`);
+      this.h.update(buf.subarray(0, n));
+      from += n;
+    }
+    this.hashed = to;
+  }
+
+  /** Hex sha256 of the whole file (reads only the bytes not read yet). */
+  digest(): string {
+    if (this.size < 0) this.size = fstatSync(this.handle.fd).size;
+    this.hashRange(this.hashed, this.size);
+    return this.h.digest('hex');
+  }
+}
+
+const GAP_MAX = 1 << 20;
+
+/** Reads at least this long are record batch bodies (metadata reads are a few hundred bytes). */
+const BODY_MIN = 1 << 16;
+/** Body buffers in the ring: the batch being replayed, the one read ahead, and one spare. */
+const BODY_RING = 3;
+
+/**
+ * With `reuseBuffers`, record batch bodies are read into a ring of BODY_RING buffers instead of a new
+ * buffer per batch (apache-arrow 21's AsyncRandomAccessFile.read allocates one per call; at ~2.5 MiB a
+ * batch that is what kept the collector busy). Batch arrays are views into the body, so a batch is valid
+ * until BODY_RING − 1 later batches have been read — the streaming contract of `reuseBuffers`. Reads
+ * made while opening (footer, dictionaries) are done before this is installed and are never recycled.
+ */
+function recycleBodies(reader: AsyncRecordBatchFileReader): void {
+  interface RandomAccessFile {
+    position: number; size: number; _pending?: Promise<void>;
+    _handle: { read(b: Uint8Array, o: number, n: number, p: number): Promise<{ bytesRead: number }> } | null;
+    read(n?: number): Promise<Uint8Array | null>;
+  }
+  const file = (reader as unknown as { _impl?: { _handle?: RandomAccessFile } })._impl?._handle;
+  if (!file || typeof file.read !== 'function' || !('position' in file)) return; // another apache-arrow layout: keep its reads
+  const original = file.read.bind(file);
+  const ring: Uint8Array[] = [];
+  let slot = 0;
+  file.read = async (nBytes?: number): Promise<Uint8Array | null> => {
+    if (nBytes === undefined || nBytes < BODY_MIN) return original(nBytes);
+    if (file._pending) await file._pending;
+    const { _handle: handle, size, position } = file;
+    if (!handle || position >= size) return null;
+    const len = Math.min(size, position + nBytes) - position;
+    file.position = position + len;
+    let buf = ring[slot];
+    if (!buf || buf.byteLength < len) ring[slot] = buf = new Uint8Array(len + (len >> 3));
+    slot = (slot + 1) % BODY_RING;
+    const view = buf.subarray(0, len);
+    for (let off = 0; off < len;) {
+      const { bytesRead } = await handle.read(view, off, len - off, position + off);
+      if (bytesRead <= 0) return view.subarray(0, off);
+      off += bytesRead;
+    }
+    return view;
+  };
 }
 
 export class TraceReader {
   private readonly dictCache = new Map<string, { data: unknown; strings: string[] }>();
   private readonly pool: NumPool | undefined;
-  private constructor(readonly path: string, private readonly reader: AsyncRecordBatchFileReader, options: TraceReaderOptions) {
+  private constructor(readonly path: string, private readonly reader: AsyncRecordBatchFileReader, options: TraceReaderOptions, private readonly hashing: HashingHandle | null) {
     this.pool = options.reuseBuffers ? new Map() : undefined;
   }
 
@@ -118,15 +225,18 @@ export class TraceReader {
       throw new BadInputError(path, undefined, undefined, `cannot open trace (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     let reader: AsyncRecordBatchFileReader;
+    const hashing = options.hash ? new HashingHandle(handle) : null;
     try {
-      const r = await RecordBatchReader.from(handle);
+      // apache-arrow takes any object with fd, stat, read and close as a file handle.
+      const r = await RecordBatchReader.from((hashing ?? handle) as FileHandle);
       if (!r.isFile()) throw new Error('not an Arrow IPC file');
       reader = (await r.open()) as AsyncRecordBatchFileReader;
     } catch (e) {
       await handle.close();
       throw new BadInputError(path, undefined, undefined, `is not an Arrow IPC trace file (${(e as Error).message})`);
     }
-    const t = new TraceReader(path, reader, options);
+    if (options.reuseBuffers) recycleBodies(reader);
+    const t = new TraceReader(path, reader, options, hashing);
     const id = reader.schema.metadata.get(META.schema);
     if (id !== TRACE_SCHEMA_ID) {
       await t.close();
@@ -154,6 +264,15 @@ export class TraceReader {
   /** Yields every batch in order. */
   async *batches(): AsyncGenerator<TraceBatch> {
     for (let i = 0; i < this.numBatches; i++) yield await this.batch(i);
+  }
+
+  /**
+   * sha256 (hex) of the trace file, from the bytes already read (reader opened with `hash: true`); reads
+   * only what was not read yet. Call before `close()`.
+   */
+  sha256(): string {
+    if (!this.hashing) throw new Error('TraceReader.sha256() needs the reader opened with { hash: true }');
+    return this.hashing.digest();
   }
 
   async close(): Promise<void> { await this.reader.cancel(); }

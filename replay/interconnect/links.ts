@@ -5,9 +5,10 @@
  * when the last direction of its path frees up, whichever is later (FIFO in request order). Both
  * directions of a link are independent (PCIe/NVLink are full duplex).
  *
- * Every transfer is logged (start, duration, bytes, path) in typed arrays so the timeline can spread
- * bytes and busy time over intervals afterwards.
+ * Every transfer is logged (start, duration, bytes, path) in a bounded log (spill-log.ts) so the
+ * timeline can spread bytes and busy time over intervals afterwards.
  */
+import { SpillLog } from '../spill-log.ts';
 import type { Path, Topology } from './topology.ts';
 
 export class Links {
@@ -20,12 +21,8 @@ export class Links {
   lastStart = 0;
   private readonly pathIds = new Map<Path, number>();
   readonly pathList: Path[] = [];
-  // transfer log
-  logStart = new Float64Array(1024);
-  logDur = new Float64Array(1024);
-  logBytes = new Float64Array(1024);
-  logPath = new Int32Array(1024);
-  logCount = 0;
+  /** transfer log for the timeline, bounded in memory: columns start, dur, bytes, path id (`pathList`) */
+  readonly log = new SpillLog(4);
 
   constructor(readonly topology: Topology) {
     const D = 2 * topology.linkCount;
@@ -55,19 +52,16 @@ export class Links {
       this.busy[d]! += dur;
       this.transfers[d]! += 1;
     }
-    this.log(start, dur, bytes, path);
+    this.logTransfer(start, dur, bytes, path);
     this.lastStart = start;
     return end;
   }
 
-  private log(start: number, dur: number, bytes: number, path: Path): void {
+  private logTransfer(start: number, dur: number, bytes: number, path: Path): void {
     let id = this.pathIds.get(path);
     if (id === undefined) { id = this.pathList.length; this.pathList.push(path); this.pathIds.set(path, id); }
-    if (this.logCount === this.logStart.length) {
-      const grow = <T extends Float64Array | Int32Array>(a: T): T => { const b = new (a.constructor as new (n: number) => T)(a.length * 2); b.set(a); return b; };
-      this.logStart = grow(this.logStart); this.logDur = grow(this.logDur); this.logBytes = grow(this.logBytes); this.logPath = grow(this.logPath);
-    }
-    const k = this.logCount++;
-    this.logStart[k] = start; this.logDur[k] = dur; this.logBytes[k] = bytes; this.logPath[k] = id;
+    const k = this.log.add();
+    const c = this.log.cols;
+    c[0]![k] = start; c[1]![k] = dur; c[2]![k] = bytes; c[3]![k] = id;
   }
 }

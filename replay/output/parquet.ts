@@ -2,9 +2,12 @@
  * Columnar typed arrays → Parquet through embedded DuckDB (STACK.md fast path): columns are copied
  * into DuckDB data chunks with `copy_data_to_vector` (no value objects), appended to a temporary
  * table, then `COPY (SELECT …) TO 'x.parquet'` writes the file. Strings travel as integer ids plus a
- * small id → string table joined in SQL. Single-threaded COPY with an ORDER BY and a fixed row-group
- * size, so the same columns give the same bytes.
+ * small id → string table joined in SQL. Single-threaded COPY with a fixed row-group size, so the
+ * same rows in the same order give the same bytes. (Events take events-parquet.ts, which streams.)
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DuckDBDoubleType, DuckDBIntegerType, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
@@ -12,10 +15,24 @@ export type NumericColumn = { name: string; data: Float64Array } | { name: strin
 
 const CHUNK = 2048; // DuckDB's standard vector size
 
+/**
+ * DuckDB's memory for staging a run's tables: above it, table data spills to a scratch directory of its
+ * own (removed on close), so a run of any size is written in bounded memory.
+ */
+export const DUCKDB_MEMORY_LIMIT = '256MB';
+
 export async function openDuckDb(): Promise<{ conn: DuckDBConnection; close(): void }> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await instance.connect();
-  return { conn, close() { conn.closeSync(); instance.closeSync(); } };
+  const scratch = mkdtempSync(join(tmpdir(), 'hetmem-duckdb-'));
+  try {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const conn = await instance.connect();
+    await conn.run(`SET temp_directory = '${scratch.replaceAll("'", "''")}'`);
+    await conn.run(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
+    return { conn, close() { try { conn.closeSync(); instance.closeSync(); } finally { rmSync(scratch, { recursive: true, force: true }); } } };
+  } catch (e) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** Loads `n` rows of numeric columns into a new table `table`. */

@@ -1,5 +1,5 @@
 /**
- * summary.json (run-output.ts RunSummary): totals computed from the event columns, the model's
+ * summary.json (run-output.ts RunSummary): the event totals counted by the event log, the model's
  * counters and the link accounting. Keys of every record are sorted, so the JSON is byte-stable.
  */
 import type { MemoryModel } from '../memory/memory-model.ts';
@@ -10,32 +10,23 @@ function sortKeys<T>(r: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]!]));
 }
 
-function add(r: Record<string, CountBytes>, key: string, bytes: number): void {
-  const e = (r[key] ??= { count: 0, bytes: 0 });
-  e.count++;
-  e.bytes += bytes;
-}
-
 export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { rows: number; sha256: string }): RunSummary {
+  // Event totals were counted as rows left the event log (event-totals.ts), over every event.
   const ev = model.events;
   const str = (i: number) => ev.strings.get(i) ?? '';
-  const { migrate: kMigrate, evict: kEvict, remote: kRemote } = model.ids.kind;
   const total: CountBytes = { count: 0, bytes: 0 };
   const byDir: Record<string, CountBytes> = {};
   const byCause: Record<string, CountBytes> = {};
   const byDirCause: Record<string, CountBytes> = {};
-  const evictions: CountBytes = { count: 0, bytes: 0 };
-  const remote: CountBytes = { count: 0, bytes: 0 };
-  for (let i = 0; i < ev.count; i++) {
-    const k = ev.kind[i]!;
-    const b = ev.bytes[i]!;
-    if (k === kMigrate) {
-      total.count++; total.bytes += b;
-      const dir = `${str(ev.src[i]!)}->${str(ev.dst[i]!)}`;
-      const cause = str(ev.cause[i]!);
-      add(byDir, dir, b); add(byCause, cause, b); add(byDirCause, `${dir}:${cause}`, b);
-    } else if (k === kEvict) { evictions.count++; evictions.bytes += b; } else if (k === kRemote) { remote.count++; remote.bytes += b; }
+  const addTo = (r: Record<string, CountBytes>, key: string, c: CountBytes) => { const e = (r[key] ??= { count: 0, bytes: 0 }); e.count += c.count; e.bytes += c.bytes; };
+  for (const m of ev.totals.migrations.values()) {
+    total.count += m.count; total.bytes += m.bytes;
+    const dir = `${str(m.src)}->${str(m.dst)}`;
+    const cause = str(m.cause);
+    addTo(byDir, dir, m); addTo(byCause, cause, m); addTo(byDirCause, `${dir}:${cause}`, m);
   }
+  const evictions: CountBytes = { ...ev.totals.evictions };
+  const remote: CountBytes = { ...ev.totals.remote };
   const links: Record<string, Record<string, LinkDirectionSummary>> = {};
   const L = model.links;
   model.platform.links.forEach((l, i) => {

@@ -48,14 +48,16 @@ export function buildTimeline(model: MemoryModel): Timeline {
   // resident bytes per memory at interval end
   const M = model.memNames.length;
   const resident = Array.from({ length: M }, () => new Float64Array(nI));
-  const rl = model.residentLog;
-  for (let i = 0; i < rl.count; i++) resident[rl.a[i]!]![Math.min(nI - 1, Math.floor(rl.t[i]! / interval))]! += rl.v[i]!;
+  model.residentLog.scan(([t, a, v], n) => {
+    for (let i = 0; i < n; i++) resident[a![i]!]![Math.min(nI - 1, Math.floor(t![i]! / interval))]! += v![i]!;
+  });
   for (const r of resident) for (let k = 1; k < nI; k++) r[k]! += r[k - 1]!;
   // BAR bytes mapped per GPU at interval end (the BAR aperture logs the deltas)
   const G = model.gpuAgents.length;
   const barMapped = Array.from({ length: G }, () => new Float64Array(nI));
-  const bl = model.barLog;
-  for (let i = 0; i < bl.count; i++) barMapped[bl.a[i]!]![Math.min(nI - 1, Math.floor(bl.t[i]! / interval))]! += bl.v[i]!;
+  model.barLog.scan(([t, a, v], n) => {
+    for (let i = 0; i < n; i++) barMapped[a![i]!]![Math.min(nI - 1, Math.floor(t![i]! / interval))]! += v![i]!;
+  });
   for (const r of barMapped) for (let k = 1; k < nI; k++) r[k]! += r[k - 1]!;
   // link bytes and busy time per direction
   const topo = model.topology;
@@ -63,17 +65,20 @@ export function buildTimeline(model: MemoryModel): Timeline {
   const linkBytes = Array.from({ length: D }, () => new Float64Array(nI));
   const linkBusy = Array.from({ length: D }, () => new Float64Array(nI));
   const L = model.links;
-  for (let i = 0; i < L.logCount; i++) {
-    for (const d of L.pathList[L.logPath[i]!]!.dirs) {
-      spread(linkBytes[d]!, interval, L.logStart[i]!, L.logDur[i]!, L.logBytes[i]!);
-      spread(linkBusy[d]!, interval, L.logStart[i]!, L.logDur[i]!, L.logDur[i]!);
+  L.log.scan(([start, dur, bytes, path], n) => {
+    for (let i = 0; i < n; i++) {
+      for (const d of L.pathList[path![i]!]!.dirs) {
+        spread(linkBytes[d]!, interval, start![i]!, dur![i]!, bytes![i]!);
+        spread(linkBusy[d]!, interval, start![i]!, dur![i]!, dur![i]!);
+      }
     }
-  }
+  });
   // stall per agent
   const A = model.agentNames.length;
   const stall = Array.from({ length: A }, () => new Float64Array(nI));
-  const sl = model.stallLog;
-  for (let i = 0; i < sl.count; i++) spread(stall[sl.a[i]!]!, interval, sl.t[i]!, sl.v[i]!, sl.v[i]!);
+  model.stallLog.scan(([t, a, v], n) => {
+    for (let i = 0; i < n; i++) spread(stall[a![i]!]!, interval, t![i]!, v![i]!, v![i]!);
+  });
 
   const perInterval = M + 2 * D + A + G;
   const cap = nI * perInterval;
