@@ -38,8 +38,8 @@ import {
 } from './sqlite/database.ts';
 import { addDevices, addSourceInfo, type DeviceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
-import { readFileHead } from './text/file-head.ts';
-import { headLines, readLineChunks } from './text/line-chunks.ts';
+import { readFileHead } from './io/file-head.ts';
+import { headLines, readLineChunks } from './io/line-chunks.ts';
 import { looksLikeNvprofText, parseNvprofGpuTrace } from './text/nvprof-gpu-trace.ts';
 import { PAGE_SIZE, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';

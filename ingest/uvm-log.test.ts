@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
-import { textLineChunks } from './text/line-chunks.ts';
+import { textLineChunks } from './io/line-chunks.ts';
 import { parseUvmLog, uvmLogFormat } from './uvm-log.ts';
 import { nsysFormat } from './nsys.ts';
 

@@ -25,7 +25,7 @@ import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
-import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
+import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './io/line-chunks.ts';
 import { PAGE_SIZE, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
 import type { FaultAccess } from './sqlite/cuda-vocabulary.ts';

@@ -4,7 +4,7 @@
  * times relative to the file's first timestamp (rocprof.ts shifts them so the earliest row is 0).
  *
  * Streaming: the record arrays (buffer_records.*, callback_records.*, kernel_symbols, code_objects …)
- * are cut out element by element by kineto/json-scanner.ts; only metadata, agents and strings are
+ * are cut out element by element by io/json-scanner.ts; only metadata, agents and strings are
  * parsed whole. rocprofv3 writes agents, strings and kernel_symbols before the records, and the
  * records are resolved against them as they stream by.
  *
@@ -20,9 +20,9 @@
  */
 import { BadInputError } from '../../common/bad-input.ts';
 import type { IngestContext, RowSink } from '../format.ts';
-import { sourceChunks } from '../kineto/byte-stream.ts';
+import { sourceChunks } from '../io/byte-stream.ts';
 import { objectName } from '../kineto/file-reader.ts';
-import { JsonStreamScanner, type JsonPath, type PathPlan } from '../kineto/json-scanner.ts';
+import { JsonStreamScanner, type JsonPath, type PathPlan } from '../io/json-scanner.ts';
 import { runtimeCallOp } from '../kineto/runtime-call.ts';
 import type { MemKind, Op } from '../trace/schema.ts';
 import { parseInteger, type Addr, type Bytes, type Ns } from '../trace/units.ts';

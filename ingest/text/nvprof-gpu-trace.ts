@@ -30,7 +30,7 @@ import { copyKindOf, memKindOf } from '../sqlite/cuda-vocabulary.ts';
 import { UnifiedMemoryRows } from '../sqlite/unified-memory-rows.ts';
 import { PAGE_SIZE, parseInteger, type Bytes, type Ns } from '../trace/units.ts';
 import { clearRow, emptyRow } from '../trace/writer.ts';
-import type { LineChunks } from './line-chunks.ts';
+import type { LineChunks } from '../io/line-chunks.ts';
 
 const HEADER = /^\s*Start\s+Duration\s.*\sName\s*$/;
 const CSV_HEADER = /^"Start","Duration",/;
