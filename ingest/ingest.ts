@@ -5,13 +5,13 @@
  * left behind.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, openSync, readSync, closeSync, statSync, readFileSync, mkdirSync } from 'node:fs';
+import { createReadStream, statSync, readFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
 import { startProgress } from '../common/progress.ts';
 import { FORMAT_NAMES, type FormatName, type IngestFormat } from './format.ts';
 import { FORMATS, formatByName } from './formats.ts';
+import { readSniffHead } from './io/file-head.ts';
 import { META } from './trace/schema.ts';
 import { SortingTraceWriter } from './trace/sorter.ts';
 
@@ -32,9 +32,6 @@ export interface IngestResult {
   sourceSha256: string;
   unmapped: Record<string, number>;
 }
-
-/** Bytes of each file's start given to `sniff` (gunzipped when the file is gzip). */
-const SNIFF_BYTES = 64 * 1024;
 
 export const INGEST_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -84,34 +81,13 @@ function fileSize(f: string): number {
 function sniffFormat(files: string[]): IngestFormat {
   let chosen: IngestFormat | undefined;
   for (const f of files) {
-    const head = readHead(f);
+    const head = readSniffHead(f);
     const fmt = FORMATS.find((x) => x.sniff(f, head));
     if (!fmt) throw new BadInputError(f, undefined, undefined, `format not recognised (give --format; known formats: ${FORMAT_NAMES.join(', ')})`);
     if (chosen && chosen !== fmt) throw new BadInputError(f, undefined, undefined, `looks like ${fmt.name} but ${files[0]} looks like ${chosen.name}; ingest one format at a time`);
     chosen = fmt;
   }
   return chosen!;
-}
-
-/** The first bytes of a file, gunzipped when it starts with the gzip magic. */
-export function readHead(file: string): Uint8Array {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = new Uint8Array(SNIFF_BYTES);
-    const n = readSync(fd, buf, 0, SNIFF_BYTES, 0);
-    const head = buf.subarray(0, n);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      try {
-        // A truncated gzip stream: flush what inflates instead of failing at the missing end.
-        return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, SNIFF_BYTES);
-      } catch {
-        return new Uint8Array(0);
-      }
-    }
-    return head;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** sha256 over the raw bytes of all files, in order. */
