@@ -16,7 +16,7 @@
  *   `sync` by cpu0 (the Kineto reader's rule, cuda-vocabulary.ts apiCallOp); others → unmapped
  *   `cuda_runtime:<name>`. (CUPTI_ACTIVITY_KIND_SYNCHRONIZATION repeats those syncs: counted only.)
  * - CUDA_GPU_MEMORY_USAGE_EVENTS → `alloc`/`free` (device memory owned by its GPU, the rest by cpu0),
- *   `obj` = the event's name or, like the Kineto reader, `mem@0x<addr>#<n>` (n-th allocation at that
+ *   `obj` = the event's name or `mem@0x<addr>#<n>` (allocation-names.ts: n-th allocation at that
  *   address; #0 = allocated before the capture).
  * - CUDA_UM_CPU_PAGE_FAULT_EVENTS / CUDA_UM_GPU_PAGE_FAULT_EVENTS → `obs_fault` (4 KiB at the
  *   faulting address) plus the derived access.
@@ -34,12 +34,12 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { AllocationNames } from './allocation-names.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
   apiCallOp, apiName, copyKindOf, faultAccessOf, memKindOf, migrationCauseOf, type CopyKind, type CopySide,
 } from './sqlite/cuda-vocabulary.ts';
-import { objectName } from './kineto/file-reader.ts';
 import {
   RowCheck, countRows, isSqliteHeader, loadEnum, minOver, openReadOnly, quoteIdent, selectList, sqliteTablesOf,
   tableColumns, tableNames, type Db, type WantedColumn,
@@ -404,29 +404,6 @@ function memKindLabel(sym: string | undefined): string | undefined {
   const i = sym.indexOf('MEMORY_KIND_');
   const s = (i >= 0 ? sym.slice(i + 12) : sym).toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
   return s === 'Unknown' ? undefined : s;
-}
-
-/**
- * Object names for allocations without one, as the Kineto reader makes them: the n-th allocation at
- * an address of an agent is `mem@0x<addr>#<n>`; a free of memory allocated before the capture gets #0.
- */
-class AllocationNames {
-  private readonly counts = new Map<string, number>();
-  private readonly live = new Map<string, string>();
-  alloc(agent: string, addr: number): string {
-    const key = `${agent}@${addr}`;
-    const n = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, n);
-    const name = objectName(addr, n);
-    this.live.set(key, name);
-    return name;
-  }
-  free(agent: string, addr: number): string {
-    const key = `${agent}@${addr}`;
-    const name = this.live.get(key);
-    this.live.delete(key);
-    return name ?? objectName(addr, 0);
-  }
 }
 
 function compact(d: Record<string, unknown> & { agent: string }): DeviceInfo {

@@ -17,6 +17,7 @@
  * - everything else is counted in `sink.unmapped` by category (runtime calls by `category:name`).
  */
 import { BadInputError } from '../../common/bad-input.ts';
+import { AllocationNames } from '../allocation-names.ts';
 import type { IngestContext, RowSink } from '../format.ts';
 import type { MemKind, Op } from '../trace/schema.ts';
 import type { Addr, Bytes, Ns } from '../trace/units.ts';
@@ -104,9 +105,8 @@ export class KinetoFileReader {
   private readonly devicesUsed = new Set<number>();
   private rows = 0;
 
-  // [memory] objects: live object name per (local agent, address), allocation count per address.
-  private readonly live = new Map<string, Map<number, string>>();
-  private readonly allocCount = new Map<string, Map<number, number>>();
+  // [memory] objects, per local agent (allocation-names.ts).
+  private readonly objects = new AllocationNames();
 
   // ROCm: copies without bytes wait for the runtime call with the same correlation.
   private readonly copySizes = new Map<number, number>();
@@ -338,26 +338,8 @@ export class KinetoFileReader {
     r.addr = address as Addr;
     r.bytes = Math.abs(b) as Bytes;
     r.mem = mem;
-    r.obj = b > 0 ? this.allocObject(agent, address) : this.freeObject(agent, address);
+    r.obj = b > 0 ? this.objects.alloc(agent, address) : this.objects.free(agent, address);
     this.emit();
-  }
-
-  private allocObject(agent: string, address: number): string {
-    let counts = this.allocCount.get(agent);
-    if (!counts) { counts = new Map(); this.allocCount.set(agent, counts); this.live.set(agent, new Map()); }
-    const n = (counts.get(address) ?? 0) + 1;
-    counts.set(address, n);
-    const name = objectName(address, n);
-    this.live.get(agent)!.set(address, name);
-    return name;
-  }
-
-  private freeObject(agent: string, address: number): string {
-    const live = this.live.get(agent);
-    const name = live?.get(address);
-    if (name === undefined) return objectName(address, 0);
-    live!.delete(address);
-    return name;
   }
 
   // ---- row building ----
@@ -478,8 +460,4 @@ function unmappedKind(cat: string | undefined, category: string | undefined, ph:
   const phase = typeof ph === 'string' ? ph : '?';
   if (cat === undefined) return phase === 'M' ? 'metadata' : `ph:${phase}`;
   return category === undefined ? cat : `${cat}:ph ${phase}`;
-}
-
-export function objectName(address: number, n: number): string {
-  return `mem@0x${address.toString(16)}#${n}`;
 }
