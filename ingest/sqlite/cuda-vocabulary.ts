@@ -58,6 +58,21 @@ export function memKindOf(symbol: string | undefined): MemKind | null {
   return MEM_KINDS[i >= 0 ? symbol.slice(i + 12) : symbol] ?? null;
 }
 
+/** `Memcpy HtoD (Pageable -> Device)`, the Kineto spelling; without kinds just `Memcpy HtoD`. */
+export function copyName(kind: CopyKind, srcSym: string | undefined, dstSym: string | undefined): string {
+  const a = memKindLabel(srcSym);
+  const b = memKindLabel(dstSym);
+  return a && b ? `Memcpy ${kind.label} (${a} -> ${b})` : `Memcpy ${kind.label}`;
+}
+
+/** `CUDA_MEMOPR_MEMORY_KIND_DEVICE_STATIC` → `Device Static`; undefined for UNKNOWN. */
+export function memKindLabel(sym: string | undefined): string | undefined {
+  if (sym === undefined) return undefined;
+  const i = sym.indexOf('MEMORY_KIND_');
+  const s = (i >= 0 ? sym.slice(i + 12) : sym).toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  return s === 'Unknown' ? undefined : s;
+}
+
 /** nsys ENUM_CUDA_MEM_KIND (schema 3.x); also the fallback for nsys files without enum tables. */
 export const NSYS_MEM_KIND_FALLBACK: ReadonlyMap<number, string> = new Map(
   ['PAGEABLE', 'PINNED', 'DEVICE', 'ARRAY', 'MANAGED', 'DEVICE_STATIC', 'MANAGED_STATIC', 'UNKNOWN']
