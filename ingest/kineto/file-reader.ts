@@ -18,6 +18,7 @@
  */
 import { BadInputError } from '../../common/bad-input.ts';
 import { AllocationNames } from '../allocation-names.ts';
+import { copyMemKind } from '../copy-memory-kind.ts';
 import type { IngestContext, RowSink } from '../format.ts';
 import type { MemKind, Op } from '../trace/schema.ts';
 import type { Addr, Bytes, Ns } from '../trace/units.ts';
@@ -252,7 +253,7 @@ export class KinetoFileReader {
     };
     r.agent = side(kind.src, true);
     r.peer = side(kind.dst, false);
-    r.mem = kind.src === 'host' ? kind.srcMem : kind.dst === 'host' ? kind.dstMem : (kind.srcMem ?? kind.dstMem);
+    r.mem = copyMemKind(kind.src, kind.dst, kind.srcMem, kind.dstMem, kind.srcMem ?? kind.dstMem);
     r.stream = this.stream(e, args);
     r.corr = this.optionalId(args, 'correlation');
     r.name = label;
