@@ -3,9 +3,9 @@
  * Exit codes: 0 ok, 2 bad input or usage, 1 internal error. Data goes to stdout, messages to stderr.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { discardAllTemps } from '../common/atomic-output.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, isBadInput } from '../common/bad-input.ts';
+import { HETMEM_VERSION } from '../common/package-version.ts';
 import { registerSynth } from './synth.ts';
 import { registerIngest } from './ingest.ts';
 import { registerInspect } from './inspect.ts';
@@ -16,12 +16,10 @@ import { registerQuery } from './query.ts';
 import { registerReport } from './report.ts';
 import { registerDemo } from './demo.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
 export function buildProgram(): Command {
   const program = new Command('hetmem')
     .description('Trace-replay analytics for heterogeneous memory (UVM/HMM migration, BAR pressure, P2P DMA, RDMA ODP).')
-    .version(VERSION)
+    .version(HETMEM_VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });

@@ -4,10 +4,11 @@
  * where the trace came from in the metadata, and writes the file atomically: on any error nothing is
  * left behind.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync, readFileSync, mkdirSync } from 'node:fs';
+import { statSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
+import { sha256OfFiles } from '../common/file-hash.ts';
+import { HETMEM_VERSION } from '../common/package-version.ts';
 import { startProgress } from '../common/progress.ts';
 import { FORMAT_NAMES, type FormatName, type IngestFormat } from './format.ts';
 import { FORMATS, formatByName } from './formats.ts';
@@ -33,8 +34,6 @@ export interface IngestResult {
   unmapped: Record<string, number>;
 }
 
-export const INGEST_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
 export async function ingest(files: string[], options: IngestOptions): Promise<IngestResult> {
   if (files.length === 0) throw new UsageError('ingest needs at least one input file');
   const name = options.format ?? 'auto';
@@ -50,10 +49,10 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
   try {
     sink.metadata.set(META.sourceFormat, format.name);
     await format.read(files, sink, { progress: (done) => progress.update(done) });
-    const sha = await sha256Of(files);
+    const sha = await sha256OfFiles(files);
     sink.metadata.set(META.sourceFiles, JSON.stringify(files.map((f) => basename(f))));
     sink.metadata.set(META.sourceSha256, sha);
-    sink.metadata.set(META.ingestVersion, INGEST_VERSION);
+    sink.metadata.set(META.ingestVersion, HETMEM_VERSION);
     const rows = sink.rows;
     const unmapped = sink.unmappedSummary();
     await sink.close();
@@ -88,13 +87,4 @@ function sniffFormat(files: string[]): IngestFormat {
     chosen = fmt;
   }
   return chosen!;
-}
-
-/** sha256 over the raw bytes of all files, in order. */
-async function sha256Of(files: string[]): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of files) {
-    for await (const chunk of createReadStream(f)) h.update(chunk as Buffer);
-  }
-  return h.digest('hex');
 }
