@@ -13,8 +13,10 @@
  * - CUPTI_ACTIVITY_KIND_KERNEL → `kernel` (name: demangled, via StringIds).
  * - CUPTI_ACTIVITY_KIND_RUNTIME (CUDA runtime/driver API calls, names via StringIds without the
  *   `_v7000` suffix): launches and memcpy/memset calls → `submit` by cpu0 with corr, `…Synchronize` →
- *   `sync` by cpu0 (the Kineto reader's rule, cuda-vocabulary.ts apiCallOp); others → unmapped
- *   `cuda_runtime:<name>`. (CUPTI_ACTIVITY_KIND_SYNCHRONIZATION repeats those syncs: counted only.)
+ *   `sync` by cpu0 (the Kineto reader's rule, cuda-vocabulary.ts apiCallOp); allocation calls
+ *   (`cudaMalloc*`, `cudaHostAlloc`, `cudaFree*`, `cuMemAlloc*` …) are the alloc/free rows of their
+ *   memory usage event (same correlationId) — without one the call records no size or address and is
+ *   counted as unmapped `cuda_runtime:<name> (<why>)`; others → unmapped `cuda_runtime:<name>`. (CUPTI_ACTIVITY_KIND_SYNCHRONIZATION repeats those syncs: counted only.)
  * - CUDA_GPU_MEMORY_USAGE_EVENTS → `alloc`/`free` (device memory owned by its GPU, the rest by cpu0),
  *   `obj` = the event's name or `mem@0x<addr>#<n>` (allocation-names.ts: n-th allocation at that
  *   address; #0 = allocated before the capture).
@@ -37,7 +39,7 @@ import { AllocationNames } from './allocation-names.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
-  apiCallOp, apiName, faultAccessOf, memKindOf, migrationCauseOf, type CopySide,
+  apiAllocationCall, apiCallOp, apiName, faultAccessOf, memKindOf, migrationCauseOf, type CopySide,
 } from './sqlite/cuda-vocabulary.ts';
 import { CuptiSqliteFile, withCuptiFile } from './sqlite/cupti-file.ts';
 import {
@@ -110,6 +112,8 @@ function nsysBase(db: Db, tables: Set<string>): bigint {
 }
 
 class NsysFile extends CuptiSqliteFile {
+  private memUsageCorrs: Set<number> | undefined;
+
   constructor(file: string, db: Db, tables: Set<string>, sink: RowSink) {
     super(file, db, tables, sink, { strings: { table: 'StringIds', id: 'id' }, deviceRequired: false, base: nsysBase(db, tables) });
   }
@@ -182,7 +186,11 @@ class NsysFile extends CuptiSqliteFile {
       check.rowid = v[0] as number;
       const name = apiName(this.optString(check, 'nameId', v[4]) ?? '');
       const op = apiCallOp(name);
-      if (!op) { this.sink.unmapped(`cuda_runtime:${name}`); continue; }
+      if (!op) {
+        if (apiAllocationCall(name)) this.allocationCall(check, name, v[3]);
+        else this.sink.unmapped(`cuda_runtime:${name}`);
+        continue;
+      }
       clearRow(r);
       const ts = check.int('start', v[1]);
       r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = op; r.agent = 'cpu0';
@@ -190,6 +198,30 @@ class NsysFile extends CuptiSqliteFile {
       r.name = name;
       this.sink.append(r);
     }
+  }
+
+  /**
+   * An allocation or free API call: its memory usage event (same correlation id) is the alloc/free
+   * row, carrying that id. Without one the call says no size and no address, so it cannot become an
+   * object; it is counted with the reason, which `hetmem inspect` shows.
+   */
+  private allocationCall(check: RowCheck, name: string, corrValue: unknown): void {
+    const corr = check.optInt('correlationId', corrValue);
+    if (corr !== null && this.allocationEventCorrs().has(corr)) return;
+    this.sink.unmapped(this.allocationEventCorrs().size === 0
+      ? `cuda_runtime:${name} (size and address not recorded: capture with nsys --cuda-memory-usage=true)`
+      : `cuda_runtime:${name} (no memory usage event with its correlation id)`);
+  }
+
+  /** Correlation ids of the memory usage events (empty when the export has none). */
+  private allocationEventCorrs(): ReadonlySet<number> {
+    if (this.memUsageCorrs) return this.memUsageCorrs;
+    this.memUsageCorrs = new Set();
+    if (this.tables.has(T.memUsage) && tableColumns(this.db, T.memUsage).has('correlationId')) {
+      const ids = this.db.prepare(`SELECT DISTINCT correlationId FROM ${T.memUsage} WHERE correlationId IS NOT NULL`).pluck().all();
+      for (const id of ids) if (typeof id === 'number') this.memUsageCorrs.add(id);
+    }
+    return this.memUsageCorrs;
   }
 
   private memoryUsage(): void {

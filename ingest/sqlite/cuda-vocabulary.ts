@@ -132,6 +132,19 @@ export function apiCallOp(name: string): 'submit' | 'sync' | undefined {
   return undefined;
 }
 
+/**
+ * Whether an API call allocates or frees memory (runtime `cudaMalloc`, `cudaMallocManaged`,
+ * `cudaMallocHost`, `cudaHostAlloc`, `cudaMallocAsync`, `cudaMallocPitch`/`3D`/`Array`, `cudaFree*`;
+ * driver `cuMemAlloc*`, `cuMemHostAlloc`, `cuMemFree*`). The call records only name and correlation
+ * id: the size and address are in the allocation event of the same correlation id, when the capture
+ * has one (nsys `--cuda-memory-usage=true` → CUDA_GPU_MEMORY_USAGE_EVENTS).
+ */
+export function apiAllocationCall(name: string): 'alloc' | 'free' | undefined {
+  if (/^cuda(?:Malloc|HostAlloc)|^cuMem(?:Alloc|HostAlloc)/.test(name)) return 'alloc';
+  if (/^cuda(?:Free)|^cuMem(?:Free)/.test(name)) return 'free';
+  return undefined;
+}
+
 /** nsys appends the API version to runtime names (`cudaLaunchKernel_v7000`); the name is without it. */
 export function apiName(name: string): string {
   return name.replace(/_v\d{4,}$/, '');
