@@ -1,5 +1,5 @@
 /**
- * PyTorch profiler / Kineto Chrome-trace JSON (`.json`, `.json.gz`) → canonical trace (issue 6 item 1).
+ * PyTorch profiler / Kineto Chrome-trace JSON (`.json`, `.json.gz`) → canonical trace.
  *
  * Each file is streamed (io/json-scanner.ts: only one `traceEvents` element is parsed at a time)
  * and its rows are staged, with file-local agents and times, in a temporary sorted run
