@@ -2,23 +2,22 @@
  * Writes a run directory (run-output.ts): events.parquet, timeline.parquet, summary.json, run.json,
  * all into a temporary directory that replaces `out` only when everything succeeded.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirectoryAtomic } from '../../common/atomic-output.ts';
+import { HETMEM_VERSION, dependencyVersion } from '../../common/package-version.ts';
 import type { MemoryModel } from '../memory/memory-model.ts';
 import { RUN_FILES, type RunInfo, type RunSummary } from '../run-output.ts';
 import { copyToParquet, loadColumns, loadStrings, openDuckDb } from './parquet.ts';
 import { buildSummary } from './summary.ts';
 import { buildTimeline } from './timeline.ts';
 
-const pkgVersion = (url: string): string => (JSON.parse(readFileSync(new URL(url, import.meta.url), 'utf8')) as { version: string }).version;
-
 export function versions(): RunInfo['versions'] {
   return {
-    hetmem: pkgVersion('../../package.json'),
+    hetmem: HETMEM_VERSION,
     node: process.version,
-    arrow: pkgVersion('../../node_modules/apache-arrow/package.json'),
-    duckdb: pkgVersion('../../node_modules/@duckdb/node-api/package.json'),
+    arrow: dependencyVersion('apache-arrow'),
+    duckdb: dependencyVersion('@duckdb/node-api'),
   };
 }
 
