@@ -3,12 +3,12 @@
  * Exit codes: 0 ok, 2 bad input or usage, 1 internal error. Data goes to stdout, messages to stderr.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { discardAllTemps } from '../common/atomic-output.ts';
 import { diskFullMessage, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, isBadInput } from '../common/bad-input.ts';
 import { releaseAllClaims } from '../common/output-guard.ts';
 import { rewriteCommanderError } from './output-option.ts';
 import { ExitStatus } from '../common/exit-status.ts';
+import { HETMEM_VERSION } from '../common/package-version.ts';
 
 type Register = (program: Command) => void;
 
@@ -42,13 +42,13 @@ export function verbsFor(args: readonly string[]): readonly string[] {
   return VERBS.map((v) => v.name);
 }
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = HETMEM_VERSION;
 
 /** The program with the given verbs registered (default: all of them). */
 export async function buildProgram(verbs: readonly string[] = VERBS.map((v) => v.name)): Promise<Command> {
   const program = new Command('hetmem')
     .description('Trace-replay analytics for heterogeneous memory (UVM/HMM migration, BAR pressure, P2P DMA, RDMA ODP).')
-    .version(VERSION)
+    .version(HETMEM_VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({

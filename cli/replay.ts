@@ -44,7 +44,7 @@ Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 inte
     });
 }
 
-/** P2P / BAR / ODP / driver-object / hazard figures (issue 4), only when the run has any. */
+/** P2P / BAR / ODP / driver-object / hazard figures, only when the run has any (most runs have none: no empty lines). */
 function p2pLine(s: RunSummary): string {
   const p = s.p2p;
   const bar = Object.entries(s.bar).filter(([, b]) => b.peak_bytes > 0).map(([g, b]) => `${g} peak ${formatBytes(b.peak_bytes)} of ${formatBytes(b.aperture_bytes)}`);

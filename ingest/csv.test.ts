@@ -125,6 +125,21 @@ describe('canonical CSV: happy paths', () => {
     await t.close();
   });
 
+  it('decides gzip by the content, not the name (as the JSON readers do)', async () => {
+    const text = 'ts,op,agent\n5,sync,gpu0\n7,sync,gpu1\n';
+    const sub = mkdtempSync(join(dir, `gzname${seq++}-`));
+    const gzNoSuffix = join(sub, 'trace.csv');
+    const plainWithSuffix = join(sub, 'plain.csv.gz');
+    writeFileSync(gzNoSuffix, gzipSync(text));
+    writeFileSync(plainWithSuffix, text);
+    // Both hold the same two rows of `text`: sync of gpu0 at 5 ns, sync of gpu1 at 7 ns.
+    for (const file of [gzNoSuffix, plainWithSuffix]) {
+      const out = join(sub, `${seq++}.arrow`);
+      await ingest([file], { output: out, format: 'csv' });
+      expect((await readAllRows(out)).map((r) => [r.ts, r.op, r.agent])).toEqual([[5, 'sync', 'gpu0'], [7, 'sync', 'gpu1']]);
+    }
+  });
+
   it('is deterministic: the same input gives byte-identical files', async () => {
     const text = readFileSync(new URL('../fixtures/rdma-ring-4.csv', import.meta.url), 'utf8');
     const a = await ingestText(text);

@@ -28,6 +28,7 @@ import { Parser } from 'csv-parse';
 import { maxRecordBytes, recordTooLong } from '../common/limits.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { isGzipFile } from './io/gzip.ts';
 import { AGENT_PATTERN, COLUMNS, MEM_KINDS, OPS, isMemKind, isOp, type Op } from './trace/schema.ts';
 import { MAX_EXACT, parseBytes, parseInteger, parseNs, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow, type TraceRow } from './trace/writer.ts';
@@ -108,6 +109,7 @@ class CsvReader {
     this.file = file;
     this.haveHeader = false;
     let bytesRead = 0;
+    const gz = await isGzipFile(file);
     const source = createReadStream(file);
     source.on('data', (chunk) => {
       bytesRead += chunk.length;
@@ -120,7 +122,7 @@ class CsvReader {
     });
     const drain = async (records: AsyncIterable<unknown>) => { for await (const _ of records) { /* RecordParser.push consumed them */ } };
     try {
-      if (file.endsWith('.gz')) await pipeline(source, createGunzip(), parser, drain);
+      if (gz) await pipeline(source, createGunzip(), parser, drain);
       else await pipeline(source, parser, drain);
     } catch (e) {
       if (e instanceof BadInputError) throw e;

@@ -6,7 +6,7 @@ import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
 import { damoFormat, parseDamoReportRaw, parseDamoTime, readDamoRecord } from './damo.ts';
-import { textLineChunks } from './text/line-chunks.ts';
+import { textLineChunks } from './io/line-chunks.ts';
 import { expectImpliedAllocsCover } from '../fixtures/ingest/implied-allocs-check.ts';
 
 const RECORD = realTraces.file('damo/damon.data');

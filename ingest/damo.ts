@@ -25,8 +25,8 @@ import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
-import { readFileHead } from './text/file-head.ts';
-import { headLines, readLineChunks, type LineChunks } from './text/line-chunks.ts';
+import { readFileHead } from './io/file-head.ts';
+import { headLines, readLineChunks, type LineChunks } from './io/line-chunks.ts';
 import { parseInteger, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
 

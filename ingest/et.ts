@@ -27,7 +27,7 @@
 import { basename } from 'node:path';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
-import { readHead } from './text/file-head.ts';
+import { readSniffHead as readHead } from './io/file-head.ts';
 import { kinetoFormat } from './kineto.ts';
 import { EtGraph } from './et/et-graph.ts';
 import { gpuFootprint } from './et/footprint.ts';

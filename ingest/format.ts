@@ -19,7 +19,7 @@ export interface RowSink {
   /** Trace metadata (META keys of trace/schema.ts); set freely before the ingest ends. */
   readonly metadata: Map<string, string>;
   /**
-   * Counts source records the canonical trace cannot say (issue 6: never silently dropped); the
+   * Counts source records the canonical trace cannot say (never silently dropped, so a user sees what is missing); the
    * counts land in the `hetmem.unmapped` metadata and `hetmem inspect` shows them.
    */
   unmapped(kind: string, count?: number): void;

@@ -6,7 +6,7 @@ import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
 import { damoFormat } from './damo.ts';
 import { ftraceFormat, parseFtrace } from './ftrace.ts';
-import { textLineChunks } from './text/line-chunks.ts';
+import { textLineChunks } from './io/line-chunks.ts';
 import { expectImpliedAllocsCover } from '../fixtures/ingest/implied-allocs-check.ts';
 import { uvmLogFormat } from './uvm-log.ts';
 

@@ -21,7 +21,7 @@ import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
-import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
+import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './io/line-chunks.ts';
 import { PAGE_SIZE } from './trace/units.ts';
 
 /** `… [cpu] (flags) secs.frac: (system:)event: fields`; the task part before `[cpu]` is free text. */

@@ -14,7 +14,7 @@ import type { MemKind } from './trace/schema.ts';
 import { VA_BLOCK_SIZE, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import type { TraceRow } from './trace/writer.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
-import { objectName } from './kineto/file-reader.ts';
+import { objectName } from './allocation-names.ts';
 
 /** One pass over every source file into `sink`. */
 export type SourcePass = (sink: RowSink) => Promise<void> | void;

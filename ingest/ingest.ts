@@ -4,17 +4,19 @@
  * where the trace came from in the metadata, and writes the file atomically: on any error nothing is
  * left behind.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync, readFileSync, mkdirSync } from 'node:fs';
+import { statSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { BadInputError, UsageError } from '../common/bad-input.ts';
 import { claimOutput } from '../common/output-guard.ts';
+import { sha256OfFiles } from '../common/file-hash.ts';
+import { HETMEM_VERSION } from '../common/package-version.ts';
 import { startProgress } from '../common/progress.ts';
 import { FORMAT_NAMES, type FormatName, type IngestFormat } from './format.ts';
 import { FORMATS, formatByName } from './formats.ts';
+import { readSniffHead } from './io/file-head.ts';
 import { META } from './trace/schema.ts';
 import { SortingTraceWriter } from './trace/sorter.ts';
-import { readHead } from './text/file-head.ts';
+import { readSniffHead as readHead } from './io/file-head.ts';
 
 export { readHead };
 import { corruptSqliteError, isSqliteHeader } from './sqlite/database.ts';
@@ -47,8 +49,6 @@ export interface IngestResult {
   unmapped: Record<string, number>;
 }
 
-export const INGEST_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
 export async function ingest(files: string[], options: IngestOptions): Promise<IngestResult> {
   if (files.length === 0) throw new UsageError('ingest needs at least one input file');
   const name = options.format ?? 'auto';
@@ -70,10 +70,10 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
     // nothing parsed but something skipped: the file is not of the forced format (an empty or
     // header-only file is an empty trace, not an error)
     if (sink.rows === 0 && name !== 'auto' && Object.keys(sink.unmappedSummary()).length > 0) throw noRowsOfFormat(files, format.name, sink.unmappedSummary());
-    const sha = await sha256Of(files);
+    const sha = await sha256OfFiles(files);
     sink.metadata.set(META.sourceFiles, JSON.stringify(files.map((f) => basename(f))));
     sink.metadata.set(META.sourceSha256, sha);
-    sink.metadata.set(META.ingestVersion, INGEST_VERSION);
+    sink.metadata.set(META.ingestVersion, HETMEM_VERSION);
     const rows = sink.rows;
     const unmapped = sink.unmappedSummary();
     await sink.close();
@@ -106,7 +106,7 @@ function sniffFormat(files: string[]): IngestFormat {
   let chosen: IngestFormat | undefined;
   let chosenFrom = files[0];
   for (const f of files) {
-    const head = readHead(f);
+    const head = readSniffHead(f);
     const fmt = FORMATS.find((x) => x.sniff(f, head));
     if (!fmt && isSqliteHeader(head)) {
       throw new BadInputError(f, undefined, undefined, 'corrupt SQLite file: it has the SQLite header but no readable nsys or nvprof tables (give --format to see SQLite\'s reason)');
@@ -118,16 +118,6 @@ function sniffFormat(files: string[]): IngestFormat {
   }
   return chosen!;
 }
-
-/** sha256 over the raw bytes of all files, in order. */
-async function sha256Of(files: string[]): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of files) {
-    for await (const chunk of createReadStream(f)) h.update(chunk as Buffer);
-  }
-  return h.digest('hex');
-}
-
 /**
  * A forced format that found nothing of its kind, only lines it skipped (random bytes given
  * `--format uvm-log`, a zlib stream as ftrace), is bad input, not an empty trace: the skipped lines

@@ -1,5 +1,5 @@
 /**
- * Kineto ingest throughput and memory (issue 6 item 8): a generated PyTorch-profiler trace of 560 MiB,
+ * Kineto ingest throughput and memory (real traces reach GiBs, so memory must not grow with the file): a generated PyTorch-profiler trace of 560 MiB,
  * too big for one JSON.parse (Python frames, CPU ops, launches, flows, kernels, copies, memsets,
  * allocator events; decimal `ts` relative to `baseTimeNanoseconds`, as recent PyTorch writes), is ingested end to end
  * through `ingest()` in a child process, so that the child's peak RSS is the ingest's own.

@@ -8,7 +8,8 @@ import { realTraces } from '../common/testing/requirements.ts';
 import { CollectingSink } from '../fixtures/ingest/collecting-sink.ts';
 import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
 import { BadInputError } from '../common/bad-input.ts';
-import { ingest, readHead } from './ingest.ts';
+import { ingest } from './ingest.ts';
+import { readSniffHead } from './io/file-head.ts';
 import { kinetoFormat, readKineto } from './kineto.ts';
 import { readAllRows } from './trace/reader.ts';
 import { META } from './trace/schema.ts';
@@ -377,10 +378,10 @@ realTraces.describe('kineto: real traces (shared traces folder)', () => {
 
 describe('kineto: sniffing and the ingest() path', () => {
   realTraces.it('sniffs Kineto files and only them', () => {
-    for (const name of REAL_FILES) expect(kinetoFormat.sniff(name, readHead(join(TRACES, name))), name).toBe(true);
-    expect(kinetoFormat.sniff(SMALL, readHead(SMALL))).toBe(true);
+    for (const name of REAL_FILES) expect(kinetoFormat.sniff(name, readSniffHead(join(TRACES, name))), name).toBe(true);
+    expect(kinetoFormat.sniff(SMALL, readSniffHead(SMALL))).toBe(true);
     for (const other of ['tracelens/rocprof/908_results.json.gz', 'nsys-fuser/report1.sqlite', 'damo/report-raw']) {
-      expect(kinetoFormat.sniff(other, readHead(join(TRACES, other))), other).toBe(false);
+      expect(kinetoFormat.sniff(other, readSniffHead(join(TRACES, other))), other).toBe(false);
     }
     expect(kinetoFormat.sniff('x.csv', Buffer.from('ts,op,agent\n0,alloc,cpu0\n'))).toBe(false);
   });

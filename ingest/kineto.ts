@@ -1,7 +1,7 @@
 /**
- * PyTorch profiler / Kineto Chrome-trace JSON (`.json`, `.json.gz`) → canonical trace (issue 6 item 1).
+ * PyTorch profiler / Kineto Chrome-trace JSON (`.json`, `.json.gz`) → canonical trace.
  *
- * Each file is streamed (kineto/json-scanner.ts: only one `traceEvents` element is parsed at a time)
+ * Each file is streamed (io/json-scanner.ts: only one `traceEvents` element is parsed at a time)
  * and its rows are staged, with file-local agents and times, in a temporary sorted run
  * (SortingTraceWriter): a file's `baseTimeNanoseconds`, its rank and its earliest event may all come
  * after the events, and several ranks' files share one time origin. Once every file is read, the

@@ -197,6 +197,53 @@ describe('nsys: own fixture with unified-memory rows (fixtures/ingest/nsys-unifi
   });
 });
 
+describe('nsys: allocation API calls (cudaMalloc, cudaMallocManaged, cudaFree …)', () => {
+  /** Allocation calls of an export, by name without the `_v…` suffix, counted with plain SQL. */
+  function allocationCalls(db: Database.Database, where = ''): Map<string, number> {
+    const rows = db.prepare(`SELECT s.value AS name, count(*) AS n FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN StringIds s ON s.id = r.nameId
+      WHERE (s.value LIKE 'cudaMalloc%' OR s.value LIKE 'cudaHostAlloc%' OR s.value LIKE 'cudaFree%') ${where} GROUP BY s.value`).all() as { name: string; n: number }[];
+    return new Map(rows.map((r) => [r.name.replace(/_v\d+$/, ''), r.n]));
+  }
+
+  it('report1.sqlite: eleven cudaMalloc and seven cudaFree calls, no size or address recorded, counted with that reason', () => {
+    const db = new Database(REPORT1, { readonly: true });
+    const calls = allocationCalls(db);
+    // the export was captured without --cuda-memory-usage: no memory usage table to take sizes from
+    const hasUsage = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'CUDA_GPU_MEMORY_USAGE_EVENTS'").pluck().get();
+    db.close();
+    expect(Object.fromEntries(calls)).toEqual({ cudaMalloc: 11, cudaFree: 7 });
+    expect(hasUsage).toBe(0);
+    const s = read(REPORT1);
+    expect(s.op('alloc').length + s.op('free').length).toBe(0);
+    for (const [name, n] of calls) {
+      expect(s.unmappedCounts.get(`cuda_runtime:${name} (size and address not recorded: capture with nsys --cuda-memory-usage=true)`)).toBe(n);
+      expect(s.unmappedCounts.has(`cuda_runtime:${name}`)).toBe(false);
+    }
+  });
+
+  it('with memory usage events, each call is the alloc/free row of its correlation id; a call without one is counted', () => {
+    // The fixture's memory usage events have correlation ids 11, 12 (allocations) and 41, 42 (frees).
+    const path = buildFixture('alloc-calls.sqlite', `
+      INSERT INTO StringIds VALUES (20, 'cudaMallocManaged_v6000'), (21, 'cudaMallocHost_v3020'), (22, 'cudaFree_v3020'), (23, 'cudaFreeHost_v3020'), (24, 'cudaMalloc_v3020');
+      INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (1000040000, 1000050500, 1, 1, 11, 20, 0, NULL), (1000055000, 1000060500, 1, 1, 12, 21, 0, NULL),
+        (1004990000, 1005000500, 1, 1, 41, 22, 0, NULL), (1005090000, 1005100500, 1, 1, 42, 23, 0, NULL), (1005200000, 1005300000, 1, 1, 99, 24, 2, NULL);`);
+    const db = new Database(path, { readonly: true });
+    // calls whose correlation id has a memory usage event, and their events, by plain SQL
+    const matched = db.prepare(`SELECT count(*) FROM CUDA_GPU_MEMORY_USAGE_EVENTS m JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = m.correlationId`).pluck().get() as number;
+    const unmatched = allocationCalls(db, 'AND r.correlationId NOT IN (SELECT correlationId FROM CUDA_GPU_MEMORY_USAGE_EVENTS)');
+    const events = db.prepare('SELECT memoryOperationType AS op, address, bytes, correlationId AS corr FROM CUDA_GPU_MEMORY_USAGE_EVENTS ORDER BY start').all() as { op: number; address: number; bytes: number; corr: number }[];
+    db.close();
+    expect(matched).toBe(4);
+    expect(Object.fromEntries(unmatched)).toEqual({ cudaMalloc: 1 });
+    const s = read(path);
+    // ENUM_CUDA_DEV_MEM_EVENT_OPER: 0 = allocation, 1 = deallocation
+    expect([...s.op('alloc'), ...s.op('free')].map((r) => [r.op, r.addr, r.bytes, r.corr])).toEqual(
+      events.map((e) => [e.op === 0 ? 'alloc' : 'free', e.address, e.bytes, e.corr]));
+    expect(s.unmappedCounts.get('cuda_runtime:cudaMalloc (no memory usage event with its correlation id)')).toBe(1);
+    expect([...s.unmappedCounts.keys()].filter((k) => k.startsWith('cuda_runtime:'))).toEqual(['cuda_runtime:cudaMalloc (no memory usage event with its correlation id)']);
+  });
+});
+
 describe('nsys: bad input', () => {
   it("reads CUPTI's no-stream id 0xFFFFFFFF as null and rejects other ids beyond Int32", () => {
     const none = read(buildFixture('no-stream.sqlite', 'UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET streamId = 4294967295;'));

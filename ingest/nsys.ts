@@ -13,10 +13,12 @@
  * - CUPTI_ACTIVITY_KIND_KERNEL → `kernel` (name: demangled, via StringIds).
  * - CUPTI_ACTIVITY_KIND_RUNTIME (CUDA runtime/driver API calls, names via StringIds without the
  *   `_v7000` suffix): launches and memcpy/memset calls → `submit` by cpu0 with corr, `…Synchronize` →
- *   `sync` by cpu0 (the Kineto reader's rule, cuda-vocabulary.ts apiCallOp); others → unmapped
- *   `cuda_runtime:<name>`. (CUPTI_ACTIVITY_KIND_SYNCHRONIZATION repeats those syncs: counted only.)
+ *   `sync` by cpu0 (the Kineto reader's rule, cuda-vocabulary.ts apiCallOp); allocation calls
+ *   (`cudaMalloc*`, `cudaHostAlloc`, `cudaFree*`, `cuMemAlloc*` …) are the alloc/free rows of their
+ *   memory usage event (same correlationId) — without one the call records no size or address and is
+ *   counted as unmapped `cuda_runtime:<name> (<why>)`; others → unmapped `cuda_runtime:<name>`. (CUPTI_ACTIVITY_KIND_SYNCHRONIZATION repeats those syncs: counted only.)
  * - CUDA_GPU_MEMORY_USAGE_EVENTS → `alloc`/`free` (device memory owned by its GPU, the rest by cpu0),
- *   `obj` = the event's name or, like the Kineto reader, `mem@0x<addr>#<n>` (n-th allocation at that
+ *   `obj` = the event's name or `mem@0x<addr>#<n>` (allocation-names.ts: n-th allocation at that
  *   address; #0 = allocated before the capture).
  * - CUDA_UM_CPU_PAGE_FAULT_EVENTS / CUDA_UM_GPU_PAGE_FAULT_EVENTS → `obs_fault` (4 KiB at the
  *   faulting address) plus the derived access.
@@ -32,24 +34,22 @@
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { AllocationNames } from './allocation-names.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { withImpliedFirstTouch } from './derive/implied-first-touch.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
-  apiCallOp, apiName, copyKindOf, faultAccessOf, memKindOf, migrationCauseOf, type CopyKind, type CopySide,
+  apiAllocationCall, apiCallOp, apiName, faultAccessOf, memKindOf, migrationCauseOf, type CopySide,
 } from './sqlite/cuda-vocabulary.ts';
-import { objectName } from './kineto/file-reader.ts';
+import { CuptiSqliteFile, withCuptiFile } from './sqlite/cupti-file.ts';
 import {
-  RowCheck, countRows, isSqliteHeader, loadEnum, minOver, openReadOnly, quoteIdent, selectList, sqliteTablesOf,
-  tableColumns, tableNames, type Db, type WantedColumn,
+  RowCheck, countRows, isSqliteHeader, loadEnum, minOver, openReadOnly, quoteIdent, sqliteTablesOf, tableColumns, tableNames, type Db,
 } from './sqlite/database.ts';
 import { addDevices, addSourceInfo, type DeviceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
-import type { MemKind } from './trace/schema.ts';
 import { PAGE_SIZE, type Addr, type Bytes, type Ns } from './trace/units.ts';
-import { clearRow, emptyRow } from './trace/writer.ts';
+import { clearRow } from './trace/writer.ts';
 
 const T = {
   memcpy: 'CUPTI_ACTIVITY_KIND_MEMCPY',
@@ -104,27 +104,22 @@ function hasAllocationEvents(file: string): boolean {
 
 /** Reads one export into `sink` (synchronous: better-sqlite3 is). */
 export function readNsysFile(file: string, sink: RowSink): void {
-  const db = openReadOnly(file);
-  try {
-    const tables = tableNames(db);
-    if (!looksLikeNsys(tables)) throw new BadInputError(file, undefined, undefined, 'is not an Nsight Systems SQLite export (no StringIds and CUDA/target tables)');
-    new NsysFile(file, db, tables, sink).read();
-  } finally {
-    db.close();
-  }
+  withCuptiFile(file, looksLikeNsys, 'is not an Nsight Systems SQLite export (no StringIds and CUDA/target tables)',
+    (db, tables) => new NsysFile(file, db, tables, sink).read());
 }
 
-class NsysFile {
-  private readonly row = emptyRow();
-  private readonly strings = new Map<number, string>();
-  private readonly stringStmt;
-  private readonly base: bigint;
+/** The trace base: the earliest of ANALYSIS_DETAILS.startTime and every mapped event's start. */
+function nsysBase(db: Db, tables: Set<string>): bigint {
+  const timed = [...MAPPED_TABLES].filter((t) => tables.has(t) && tableColumns(db, t).has('start')).map((table) => ({ table, column: 'start' }));
+  if (tables.has('ANALYSIS_DETAILS') && tableColumns(db, 'ANALYSIS_DETAILS').has('startTime')) timed.push({ table: 'ANALYSIS_DETAILS', column: 'startTime' });
+  return minOver(db, timed) ?? 0n;
+}
 
-  constructor(private readonly file: string, private readonly db: Db, private readonly tables: Set<string>, private readonly sink: RowSink) {
-    this.stringStmt = tables.has('StringIds') ? db.prepare('SELECT value FROM StringIds WHERE id = ?').pluck() : undefined;
-    const timed = [...MAPPED_TABLES].filter((t) => tables.has(t) && tableColumns(db, t).has('start')).map((table) => ({ table, column: 'start' }));
-    if (tables.has('ANALYSIS_DETAILS') && tableColumns(db, 'ANALYSIS_DETAILS').has('startTime')) timed.push({ table: 'ANALYSIS_DETAILS', column: 'startTime' });
-    this.base = minOver(db, timed) ?? 0n;
+class NsysFile extends CuptiSqliteFile {
+  private memUsageCorrs: Set<number> | undefined;
+
+  constructor(file: string, db: Db, tables: Set<string>, sink: RowSink) {
+    super(file, db, tables, sink, { strings: { table: 'StringIds', id: 'id' }, deviceRequired: false, base: nsysBase(db, tables) });
   }
 
   read(): void {
@@ -134,98 +129,41 @@ class NsysFile {
     if (has(T.gpuFaults)) faultKinds.push('gpu');
     const um = new UnifiedMemoryRows(this.sink, faultKinds);
     if (this.tables.has(T.memcpy)) this.memcpy(um);
-    if (this.tables.has(T.memset)) this.memsets();
+    if (this.tables.has(T.memset)) this.memsetRows(T.memset, this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK));
     if (this.tables.has(T.kernel)) this.kernels();
     if (this.tables.has(T.runtime)) this.apiCalls();
     if (this.tables.has(T.memUsage)) this.memoryUsage();
     if (this.tables.has(T.cpuFaults)) this.cpuFaults(um);
     if (this.tables.has(T.gpuFaults)) this.gpuFaults(um);
     this.devices();
-    this.countUnmapped();
-  }
-
-  private rows(table: string, wanted: readonly WantedColumn[], order = 'rowid'): IterableIterator<unknown[]> {
-    const sql = `SELECT ${selectList(this.file, table, tableColumns(this.db, table), wanted)} FROM ${quoteIdent(table)} ORDER BY ${order}`;
-    const stmt = this.db.prepare(sql).raw(true);
-    const usesBase = wanted.some((w) => w.time);
-    return (usesBase ? stmt.iterate({ base: this.base }) : stmt.iterate()) as IterableIterator<unknown[]>;
+    this.countUnmappedTables((t) => MAPPED_TABLES.has(t) || DESCRIPTIVE.test(t));
   }
 
   private enumOf(table: string, fallback: ReadonlyMap<number, string>): Map<number, string> {
     return loadEnum(this.db, this.tables, table, fallback);
   }
 
-  /**
-   * Starts `this.row` from a CUPTI GPU activity row whose first columns are
-   * rowid, start, end, deviceId, streamId, correlationId (kernels, memsets).
-   */
-  private gpuActivity(check: RowCheck, v: readonly unknown[], op: 'kernel' | 'write'): void {
-    const r = this.row;
-    check.rowid = v[0] as number;
-    clearRow(r);
-    const ts = check.int('start', v[1]);
-    r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = op;
-    r.agent = `gpu${check.optInt('deviceId', v[3]) ?? 0}`;
-    r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
-  }
-
-  private string(check: RowCheck, field: string, v: unknown): string | null {
+  /** A string column that may hold the text itself, a StringIds id, or NULL. */
+  private optString(check: RowCheck, field: string, v: unknown): string | null {
     if (v === null || v === undefined) return null;
     if (typeof v === 'string') return v;
-    const id = check.signedInt(field, v);
-    let s = this.strings.get(id);
-    if (s === undefined) {
-      const got = this.stringStmt?.get(id) as string | undefined;
-      if (got === undefined) check.fail(field, `refers to StringIds id ${id}, which does not exist`);
-      s = got;
-      this.strings.set(id, s);
-    }
-    return s;
+    return this.stringOf(check, field, v);
   }
 
+  /** Explicit copies by the CUPTI base; unified-memory kinds (11-13) → `obs_migrate` at `virtualAddress`. */
   private memcpy(um: UnifiedMemoryRows): void {
-    const copyKinds = this.enumOf('ENUM_CUDA_MEMCPY_OPER', COPY_KIND_FALLBACK);
-    const memKinds = this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK);
+    const enums = {
+      copyKinds: this.enumOf('ENUM_CUDA_MEMCPY_OPER', COPY_KIND_FALLBACK),
+      memKinds: this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK),
+    };
     const causes = this.enumOf('ENUM_CUDA_UNIF_MEM_MIGRATION', MIGRATION_CAUSE_FALLBACK);
-    const check = new RowCheck(this.file, T.memcpy);
-    const r = this.row;
-    for (const v of this.rows(T.memcpy, [
-      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
-      { names: ['deviceId'] }, { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true },
-      { names: ['copyKind'], required: true }, { names: ['srcKind'] }, { names: ['dstKind'] },
-      { names: ['srcDeviceId'] }, { names: ['dstDeviceId'] }, { names: ['migrationCause'] }, { names: ['virtualAddress'] },
-    ])) {
-      check.rowid = v[0] as number;
-      const ts = check.int('start', v[1]);
-      const dur = check.duration(ts, v[2]);
-      const device = check.optInt('deviceId', v[3]) ?? 0;
-      const stream = check.stream('streamId', v[4]);
-      const corr = check.optInt('correlationId', v[5]);
-      const bytes = check.int('bytes', v[6]);
-      const kindId = check.signedInt('copyKind', v[7]);
-      const kind = copyKindOf(copyKinds.get(kindId));
-      if (!kind) { this.sink.unmapped('memcpy:unknown_kind'); continue; }
-      const srcDevice = check.optInt('srcDeviceId', v[10]) ?? device;
-      const dstDevice = check.optInt('dstDeviceId', v[11]) ?? device;
-      const bothDevices = kind.src === 'device' && kind.dst === 'device';
-      const src = agentOf(kind.src, bothDevices ? srcDevice : device);
-      const dst = agentOf(kind.dst, bothDevices ? dstDevice : device);
-      const span = { ts, dur, stream, corr };
-      if (kind.unified) {
-        const causeId = check.optInt('migrationCause', v[12]);
-        const cause = causeId === null ? null : migrationCauseOf(causes.get(causeId));
-        um.migration(span, src, dst, check.optInt('virtualAddress', v[13]), bytes, cause);
-        continue;
-      }
-      const srcSym = v[8] === null ? undefined : memKinds.get(check.signedInt('srcKind', v[8]));
-      const dstSym = v[9] === null ? undefined : memKinds.get(check.signedInt('dstKind', v[9]));
-      clearRow(r);
-      r.ts = ts as Ns; r.dur = dur as Ns; r.op = 'copy'; r.agent = src; r.peer = dst;
-      r.bytes = bytes as Bytes; r.stream = stream; r.corr = corr;
-      r.mem = copyMem(kind, memKindOf(srcSym), memKindOf(dstSym));
-      r.name = nsysCopyName(kind, srcSym, dstSym);
-      this.sink.append(r);
-    }
+    this.memcpyRows(T.memcpy, enums, [{ names: ['migrationCause'] }, { names: ['virtualAddress'] }], ({ check, span, kind, srcDevice, dstDevice, bytes, values: v }) => {
+      if (!kind.unified) return false;
+      const causeId = check.optInt('migrationCause', v[12]);
+      const cause = causeId === null ? null : migrationCauseOf(causes.get(causeId));
+      um.migration(span, agentOf(kind.src, srcDevice), agentOf(kind.dst, dstDevice), check.optInt('virtualAddress', v[13]), bytes, cause);
+      return true;
+    });
   }
 
   private kernels(): void {
@@ -237,23 +175,7 @@ class NsysFile {
       { names: ['demangledName', 'shortName', 'name'] },
     ])) {
       this.gpuActivity(check, v, 'kernel');
-      r.name = this.string(check, 'demangledName', v[6]);
-      this.sink.append(r);
-    }
-  }
-
-  private memsets(): void {
-    const memKinds = this.enumOf('ENUM_CUDA_MEM_KIND', NSYS_MEM_KIND_FALLBACK);
-    const check = new RowCheck(this.file, T.memset);
-    const r = this.row;
-    for (const v of this.rows(T.memset, [
-      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
-      { names: ['deviceId'] }, { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true }, { names: ['memKind'] },
-    ])) {
-      this.gpuActivity(check, v, 'write');
-      r.bytes = check.int('bytes', v[6]) as Bytes;
-      const kind = v[7] === null ? undefined : memKinds.get(check.signedInt('memKind', v[7]));
-      r.name = `Memset (${memKindLabel(kind) ?? 'Device'})`;
+      r.name = this.optString(check, 'demangledName', v[6]);
       this.sink.append(r);
     }
   }
@@ -266,9 +188,13 @@ class NsysFile {
       { names: ['correlationId'] }, { names: ['nameId'], required: true },
     ])) {
       check.rowid = v[0] as number;
-      const name = apiName(this.string(check, 'nameId', v[4]) ?? '');
+      const name = apiName(this.optString(check, 'nameId', v[4]) ?? '');
       const op = apiCallOp(name);
-      if (!op) { this.sink.unmapped(`cuda_runtime:${name}`); continue; }
+      if (!op) {
+        if (apiAllocationCall(name)) this.allocationCall(check, name, v[3]);
+        else this.sink.unmapped(`cuda_runtime:${name}`);
+        continue;
+      }
       clearRow(r);
       const ts = check.int('start', v[1]);
       r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = op; r.agent = 'cpu0';
@@ -276,6 +202,30 @@ class NsysFile {
       r.name = name;
       this.sink.append(r);
     }
+  }
+
+  /**
+   * An allocation or free API call: its memory usage event (same correlation id) is the alloc/free
+   * row, carrying that id. Without one the call says no size and no address, so it cannot become an
+   * object; it is counted with the reason, which `hetmem inspect` shows.
+   */
+  private allocationCall(check: RowCheck, name: string, corrValue: unknown): void {
+    const corr = check.optInt('correlationId', corrValue);
+    if (corr !== null && this.allocationEventCorrs().has(corr)) return;
+    this.sink.unmapped(this.allocationEventCorrs().size === 0
+      ? `cuda_runtime:${name} (size and address not recorded: capture with nsys --cuda-memory-usage=true)`
+      : `cuda_runtime:${name} (no memory usage event with its correlation id)`);
+  }
+
+  /** Correlation ids of the memory usage events (empty when the export has none). */
+  private allocationEventCorrs(): ReadonlySet<number> {
+    if (this.memUsageCorrs) return this.memUsageCorrs;
+    this.memUsageCorrs = new Set();
+    if (this.tables.has(T.memUsage) && tableColumns(this.db, T.memUsage).has('correlationId')) {
+      const ids = this.db.prepare(`SELECT DISTINCT correlationId FROM ${T.memUsage} WHERE correlationId IS NOT NULL`).pluck().all();
+      for (const id of ids) if (typeof id === 'number') this.memUsageCorrs.add(id);
+    }
+    return this.memUsageCorrs;
   }
 
   private memoryUsage(): void {
@@ -299,7 +249,7 @@ class NsysFile {
       r.mem = mem;
       r.agent = mem === 'device' ? `gpu${check.optInt('deviceId', v[2]) ?? 0}` : 'cpu0';
       r.addr = check.int('address', v[3]) as Addr; r.bytes = check.int('bytes', v[4]) as Bytes;
-      const name = this.string(check, 'name', v[7]);
+      const name = this.optString(check, 'name', v[7]);
       r.obj = name !== null && name !== '' ? name : op === 'alloc' ? objects.alloc(r.agent, r.addr) : objects.free(r.agent, r.addr);
       r.corr = check.optInt('correlationId', v[8]);
       this.sink.append(r);
@@ -374,63 +324,10 @@ class NsysFile {
     }
     return rows;
   }
-
-  private countUnmapped(): void {
-    for (const t of [...this.tables].sort()) {
-      if (MAPPED_TABLES.has(t) || DESCRIPTIVE.test(t)) continue;
-      const n = countRows(this.db, t);
-      if (n > 0) this.sink.unmapped(`table:${t}`, n);
-    }
-  }
 }
 
 function agentOf(side: CopySide, device: number): string {
   return side === 'host' ? 'cpu0' : `gpu${device}`;
-}
-
-/** The host side's memory kind when there is one (it decides the copy's cost), else the source's. */
-function copyMem(kind: CopyKind, src: MemKind | null, dst: MemKind | null): MemKind | null {
-  if (kind.src === 'host') return src;
-  if (kind.dst === 'host') return dst;
-  return src;
-}
-
-/** `Memcpy HtoD (Pageable -> Device)`, the Kineto spelling; without kinds just `Memcpy HtoD`. */
-export function nsysCopyName(kind: CopyKind, srcSym: string | undefined, dstSym: string | undefined): string {
-  const a = memKindLabel(srcSym);
-  const b = memKindLabel(dstSym);
-  return a && b ? `Memcpy ${kind.label} (${a} -> ${b})` : `Memcpy ${kind.label}`;
-}
-
-/** `CUDA_MEMOPR_MEMORY_KIND_DEVICE_STATIC` → `Device Static`; undefined for UNKNOWN. */
-function memKindLabel(sym: string | undefined): string | undefined {
-  if (sym === undefined) return undefined;
-  const i = sym.indexOf('MEMORY_KIND_');
-  const s = (i >= 0 ? sym.slice(i + 12) : sym).toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
-  return s === 'Unknown' ? undefined : s;
-}
-
-/**
- * Object names for allocations without one, as the Kineto reader makes them: the n-th allocation at
- * an address of an agent is `mem@0x<addr>#<n>`; a free of memory allocated before the capture gets #0.
- */
-class AllocationNames {
-  private readonly counts = new Map<string, number>();
-  private readonly live = new Map<string, string>();
-  alloc(agent: string, addr: number): string {
-    const key = `${agent}@${addr}`;
-    const n = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, n);
-    const name = objectName(addr, n);
-    this.live.set(key, name);
-    return name;
-  }
-  free(agent: string, addr: number): string {
-    const key = `${agent}@${addr}`;
-    const name = this.live.get(key);
-    this.live.delete(key);
-    return name ?? objectName(addr, 0);
-  }
 }
 
 function compact(d: Record<string, unknown> & { agent: string }): DeviceInfo {

@@ -9,7 +9,7 @@ import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
 import { nsysFormat } from './nsys.ts';
 import { nvprofFormat, readNvprofFile } from './nvprof.ts';
-import { textLineChunks } from './text/line-chunks.ts';
+import { textLineChunks } from './io/line-chunks.ts';
 import { parseNvprofGpuTrace, splitCsv } from './text/nvprof-gpu-trace.ts';
 import { META } from './trace/schema.ts';
 

@@ -24,26 +24,20 @@
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BadInputError } from '../common/bad-input.ts';
 import type { IngestContext, IngestFormat, RowSink } from './format.ts';
 import { withImpliedAllocations } from './implied-allocations.ts';
 import { withImpliedFirstTouch } from './derive/implied-first-touch.ts';
-import { nsysCopyName } from './nsys.ts';
 import {
-  ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, CUPTI_MEM_KIND, MIGRATION_CAUSE_FALLBACK,
-  copyKindOf, faultAccessOf, memKindOf, migrationCauseOf,
+  ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, CUPTI_MEM_KIND, MIGRATION_CAUSE_FALLBACK, faultAccessOf, migrationCauseOf,
 } from './sqlite/cuda-vocabulary.ts';
-import {
-  RowCheck, countRows, isSqliteHeader, minOver, openReadOnly, quoteIdent, selectList, sqliteTablesOf, tableColumns, tableNames,
-  type Db, type WantedColumn,
-} from './sqlite/database.ts';
+import { CuptiSqliteFile, withCuptiFile } from './sqlite/cupti-file.ts';
+import { RowCheck, isSqliteHeader, minOver, sqliteTablesOf, type Db } from './sqlite/database.ts';
 import { addDevices, addSourceInfo, type DeviceInfo } from './sqlite/source-metadata.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
-import { readFileHead } from './text/file-head.ts';
-import { headLines, readLineChunks } from './text/line-chunks.ts';
+import { readFileHead } from './io/file-head.ts';
+import { headLines, readLineChunks } from './io/line-chunks.ts';
 import { looksLikeNvprofText, parseNvprofGpuTrace } from './text/nvprof-gpu-trace.ts';
-import { PAGE_SIZE, type Bytes, type Ns } from './trace/units.ts';
-import { clearRow, emptyRow } from './trace/writer.ts';
+import { PAGE_SIZE } from './trace/units.ts';
 
 const T = {
   kernel: 'CUPTI_ACTIVITY_KIND_KERNEL',
@@ -92,25 +86,15 @@ export const nvprofFormat: IngestFormat = {
 
 /** Reads one native .nvprof file into `sink`. */
 export function readNvprofFile(file: string, sink: RowSink): void {
-  const db = openReadOnly(file);
-  try {
-    const tables = tableNames(db);
-    if (!looksLikeNvprofDb(tables)) throw new BadInputError(file, undefined, undefined, 'is not an nvprof file (no StringTable/Version/CUPTI_ACTIVITY_KIND_* tables)');
-    new NvprofFile(file, db, tables, sink).read();
-  } finally {
-    db.close();
-  }
+  withCuptiFile(file, looksLikeNvprofDb, 'is not an nvprof file (no StringTable/Version/CUPTI_ACTIVITY_KIND_* tables)',
+    (db, tables) => new NvprofFile(file, db, tables, sink).read());
 }
 
-class NvprofFile {
-  private readonly row = emptyRow();
-  private readonly strings = new Map<number, string>();
-  private readonly stringStmt;
-  private readonly base: bigint;
-
-  constructor(private readonly file: string, private readonly db: Db, private readonly tables: Set<string>, private readonly sink: RowSink) {
-    this.stringStmt = db.prepare('SELECT value FROM StringTable WHERE _id_ = ?').pluck();
-    this.base = minOver(db, [...MAPPED].filter((t) => tables.has(t)).map((table) => ({ table, column: 'start' }))) ?? 0n;
+class NvprofFile extends CuptiSqliteFile {
+  constructor(file: string, db: Db, tables: Set<string>, sink: RowSink) {
+    // The trace base: the earliest start of a mapped record.
+    const base = minOver(db, [...MAPPED].filter((t) => tables.has(t)).map((table) => ({ table, column: 'start' }))) ?? 0n;
+    super(file, db, tables, sink, { strings: { table: 'StringTable', id: '_id_' }, deviceRequired: true, base });
   }
 
   read(): void {
@@ -123,33 +107,14 @@ class NvprofFile {
     }
     const um = new UnifiedMemoryRows(this.sink, faultKinds);
     for (const t of [T.kernel, T.concurrentKernel]) if (has(t)) this.kernels(t);
-    if (has(T.memcpy)) this.memcpy(T.memcpy);
-    if (has(T.memcpy2)) this.memcpy(T.memcpy2);
-    if (has(T.memset)) this.memsets();
+    // nvprof files have no enum tables: CUPTI's numbering.
+    const enums = { copyKinds: COPY_KIND_FALLBACK, memKinds: CUPTI_MEM_KIND };
+    if (has(T.memcpy)) this.memcpyRows(T.memcpy, enums);
+    if (has(T.memcpy2)) this.memcpyRows(T.memcpy2, enums);
+    if (has(T.memset)) this.memsetRows(T.memset);
     if (has(T.um)) this.unifiedMemory(um);
     this.metadata();
-    for (const t of [...this.tables].sort()) {
-      if (MAPPED.has(t) || DESCRIPTIVE.has(t)) continue;
-      const n = countRows(this.db, t);
-      if (n > 0) this.sink.unmapped(`table:${t}`, n);
-    }
-  }
-
-  private rows(table: string, wanted: readonly WantedColumn[]): IterableIterator<unknown[]> {
-    const sql = `SELECT ${selectList(this.file, table, tableColumns(this.db, table), wanted)} FROM ${quoteIdent(table)} ORDER BY rowid`;
-    return this.db.prepare(sql).raw(true).iterate({ base: this.base }) as IterableIterator<unknown[]>;
-  }
-
-  private string(check: RowCheck, field: string, v: unknown): string {
-    const id = check.signedInt(field, v);
-    let s = this.strings.get(id);
-    if (s === undefined) {
-      const got = this.stringStmt.get(id) as string | undefined;
-      if (got === undefined) check.fail(field, `refers to StringTable id ${id}, which does not exist`);
-      s = got;
-      this.strings.set(id, s);
-    }
-    return s;
+    this.countUnmappedTables((t) => MAPPED.has(t) || DESCRIPTIVE.has(t));
   }
 
   private kernels(table: string): void {
@@ -159,62 +124,8 @@ class NvprofFile {
       { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true }, { names: ['deviceId'], required: true },
       { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['name'], required: true },
     ])) {
-      check.rowid = v[0] as number;
-      clearRow(r);
-      const ts = check.int('start', v[1]);
-      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'kernel';
-      r.agent = `gpu${check.int('deviceId', v[3])}`;
-      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
-      r.name = this.string(check, 'name', v[6]);
-      this.sink.append(r);
-    }
-  }
-
-  private memcpy(table: string): void {
-    const check = new RowCheck(this.file, table);
-    const r = this.row;
-    for (const v of this.rows(table, [
-      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true }, { names: ['deviceId'], required: true },
-      { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true }, { names: ['copyKind'], required: true },
-      { names: ['srcKind'] }, { names: ['dstKind'] }, { names: ['srcDeviceId'] }, { names: ['dstDeviceId'] },
-    ])) {
-      check.rowid = v[0] as number;
-      const ts = check.int('start', v[1]);
-      const device = check.int('deviceId', v[3]);
-      const kind = copyKindOf(COPY_KIND_FALLBACK.get(check.signedInt('copyKind', v[7])));
-      if (!kind) { this.sink.unmapped('memcpy:unknown_kind'); continue; }
-      const both = kind.src === 'device' && kind.dst === 'device';
-      const srcSym = v[8] === null ? undefined : CUPTI_MEM_KIND.get(check.signedInt('srcKind', v[8]));
-      const dstSym = v[9] === null ? undefined : CUPTI_MEM_KIND.get(check.signedInt('dstKind', v[9]));
-      clearRow(r);
-      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'copy';
-      r.agent = kind.src === 'host' ? 'cpu0' : `gpu${both ? check.optInt('srcDeviceId', v[10]) ?? device : device}`;
-      r.peer = kind.dst === 'host' ? 'cpu0' : `gpu${both ? check.optInt('dstDeviceId', v[11]) ?? device : device}`;
-      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
-      r.bytes = check.int('bytes', v[6]) as Bytes;
-      const src = memKindOf(srcSym);
-      const dst = memKindOf(dstSym);
-      r.mem = kind.src === 'host' ? src : kind.dst === 'host' ? dst : src;
-      r.name = nsysCopyName(kind, srcSym, dstSym);
-      this.sink.append(r);
-    }
-  }
-
-  private memsets(): void {
-    const check = new RowCheck(this.file, T.memset);
-    const r = this.row;
-    for (const v of this.rows(T.memset, [
-      { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true }, { names: ['deviceId'], required: true },
-      { names: ['streamId'] }, { names: ['correlationId'] }, { names: ['bytes'], required: true },
-    ])) {
-      check.rowid = v[0] as number;
-      clearRow(r);
-      const ts = check.int('start', v[1]);
-      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'write';
-      r.agent = `gpu${check.int('deviceId', v[3])}`;
-      r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
-      r.bytes = check.int('bytes', v[6]) as Bytes;
-      r.name = 'Memset';
+      this.gpuActivity(check, v, 'kernel');
+      r.name = this.stringOf(check, 'name', v[6]);
       this.sink.append(r);
     }
   }
@@ -264,7 +175,7 @@ class NvprofFile {
       for (const d of this.db.prepare('SELECT rowid, * FROM CUPTI_ACTIVITY_KIND_DEVICE ORDER BY rowid').all() as Record<string, unknown>[]) {
         check.rowid = d.rowid as number;
         devices.push({
-          agent: `gpu${check.int('id', d.id)}`, name: this.string(check, 'name', d.name), memory: d.globalMemorySize,
+          agent: `gpu${check.int('id', d.id)}`, name: this.stringOf(check, 'name', d.name), memory: d.globalMemorySize,
           sms: d.numMultiprocessors, compute: `${d.computeCapabilityMajor}.${d.computeCapabilityMinor}`,
         });
       }

@@ -1,6 +1,6 @@
 /**
  * End to end through `ingest([file], { format: 'auto' })` for EVERY real trace in ../shared/traces
- * (issue 6, Done when): sniffing must pick the right format, and the written trace must hold exactly
+ * (every format on real data, not only on fixtures): sniffing must pick the right format, and the written trace must hold exactly
  * the rows the reader produces (counted with a collecting sink), sorted by ts. A trace file added to
  * ../shared/traces without a case here fails the coverage test.
  */

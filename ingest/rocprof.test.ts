@@ -8,7 +8,8 @@ import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink } from '../fixtures/ingest/collecting-sink.ts';
 import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
-import { ingest, readHead } from './ingest.ts';
+import { ingest } from './ingest.ts';
+import { readSniffHead } from './io/file-head.ts';
 import { kinetoFormat } from './kineto.ts';
 import { readRocprof, rocprofFormat } from './rocprof.ts';
 import { readAllRows } from './trace/reader.ts';
@@ -244,8 +245,8 @@ realTraces.describe('rocprof: the real 8× MI350X trace (TraceLens 908_results.j
   });
 
   it('ingest() with --format auto picks rocprof and writes a sorted trace with provenance', async () => {
-    expect(rocprofFormat.sniff(REAL, readHead(REAL))).toBe(true);
-    expect(kinetoFormat.sniff(REAL, readHead(REAL))).toBe(false);
+    expect(rocprofFormat.sniff(REAL, readSniffHead(REAL))).toBe(true);
+    expect(kinetoFormat.sniff(REAL, readSniffHead(REAL))).toBe(false);
     const out = join(dir, 'real.arrow');
     const result = await ingest([REAL], { format: 'auto', output: out });
     expect(result.format).toBe('rocprof');

@@ -4,7 +4,7 @@ import { realTraces } from '../common/testing/requirements.ts';
 import { BadInputError } from '../common/bad-input.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { fuzzParser } from '../fixtures/ingest/fuzz.ts';
-import { textLineChunks } from './text/line-chunks.ts';
+import { textLineChunks } from './io/line-chunks.ts';
 import { parseUvmLog, uvmLogFormat } from './uvm-log.ts';
 import { nsysFormat } from './nsys.ts';
 

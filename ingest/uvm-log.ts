@@ -14,7 +14,7 @@
  * - `p,…` (prefetch-generated entry) → `obs_migrate` cpu0 → gpu0, cause `prefetch`; `e,…` (eviction)
  *   → `obs_migrate` gpu0 → cpu0, cause `eviction`; same fields as `f`, 4 KiB at addr.
  * - `uvm range destroy …: 0x<start>, <size>` → `free` of that managed range by cpu0 (obj
- *   `mem@0x<start>#0`: allocated before the log, as the Kineto reader names such objects).
+ *   `mem@0x<start>#0`: allocated before the log, allocation-names.ts).
  * - `b,<start>,<time>,<30 statistics>` per-batch statistics (bsize-scripts) and the `BC:…` batch
  *   count lines of other runs (fields undocumented) → unmapped `uvm:batch_summary` (the canonical
  *   trace has no per-batch statistics), every other message → unmapped `kmsg:other`.
@@ -29,11 +29,11 @@ import { withImpliedAllocations } from './implied-allocations.ts';
 import { withImpliedFirstTouch } from './derive/implied-first-touch.ts';
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { addSourceInfo } from './sqlite/source-metadata.ts';
-import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './text/line-chunks.ts';
+import { headLines, lineFieldParsers, parseTextFiles, type LineChunks } from './io/line-chunks.ts';
 import { PAGE_SIZE, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow, emptyRow } from './trace/writer.ts';
 import type { FaultAccess } from './sqlite/cuda-vocabulary.ts';
-import { objectName } from './kineto/file-reader.ts';
+import { objectName } from './allocation-names.ts';
 
 const KMSG = /^(\d+),(\d+),(\d+),[^;]*;(.*)$/;
 const DMESG = /^(?:.*?kernel: )?\[\s*(\d+)\.(\d{1,9})\]\s?(.*)$/;
@@ -132,7 +132,7 @@ export async function parseUvmLog(file: string, lines: LineChunks, sink: RowSink
         row.ts = ts as Ns; row.op = 'free'; row.agent = 'cpu0'; row.mem = 'managed';
         row.addr = int('start', `0x${m[1]}`) as Addr;
         row.bytes = int('size', m[2]) as Bytes;
-        row.obj = objectName(row.addr, 0); // allocated before the log: the Kineto reader's #0 naming
+        row.obj = objectName(row.addr, 0); // allocated before the log: #0 (allocation-names.ts)
         sink.append(row);
       } else {
         sink.unmapped('kmsg:other');

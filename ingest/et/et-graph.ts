@@ -13,8 +13,8 @@
  */
 import { BadInputError } from '../../common/bad-input.ts';
 import type { RowSink } from '../format.ts';
-import { sourceChunks } from '../kineto/byte-stream.ts';
-import { JsonStreamScanner } from '../kineto/json-scanner.ts';
+import { sourceChunks } from '../io/byte-stream.ts';
+import { JsonStreamScanner } from '../io/json-scanner.ts';
 import { argSide, deviceAgent, forEachTensor, type EtTensor } from './tensor-args.ts';
 
 /** ET nodes and their tensor arguments, columnar; ops in execution (id) order after `read`. */

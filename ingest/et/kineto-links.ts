@@ -12,8 +12,8 @@
  * calls, GPU activities), not the document.
  */
 import { BadInputError } from '../../common/bad-input.ts';
-import { sourceChunks } from '../kineto/byte-stream.ts';
-import { TraceJsonScanner } from '../kineto/json-scanner.ts';
+import { sourceChunks } from '../io/byte-stream.ts';
+import { TraceJsonScanner } from '../io/json-scanner.ts';
 import { durationNs, localNs } from '../kineto/timestamp.ts';
 
 /** Kineto categories of GPU work an ET op's kernels come from. */

@@ -17,13 +17,15 @@
  * - everything else is counted in `sink.unmapped` by category (runtime calls by `category:name`).
  */
 import { BadInputError } from '../../common/bad-input.ts';
+import { AllocationNames } from '../allocation-names.ts';
+import { copyMemKind } from '../copy-memory-kind.ts';
 import type { IngestContext, RowSink } from '../format.ts';
 import type { MemKind, Op } from '../trace/schema.ts';
 import type { Addr, Bytes, Ns } from '../trace/units.ts';
 import { parseInteger } from '../trace/units.ts';
 import { clearRow, emptyRow, type TraceRow } from '../trace/writer.ts';
-import { sourceChunks } from './byte-stream.ts';
-import { TraceJsonScanner } from './json-scanner.ts';
+import { sourceChunks } from '../io/byte-stream.ts';
+import { TraceJsonScanner } from '../io/json-scanner.ts';
 import { parseMemcpyKind } from './memcpy-kind.ts';
 import { MEMCPY_API, runtimeCallOp } from './runtime-call.ts';
 import { durationNs, localNs } from './timestamp.ts';
@@ -104,9 +106,8 @@ export class KinetoFileReader {
   private readonly devicesUsed = new Set<number>();
   private rows = 0;
 
-  // [memory] objects: live object name per (local agent, address), allocation count per address.
-  private readonly live = new Map<string, Map<number, string>>();
-  private readonly allocCount = new Map<string, Map<number, number>>();
+  // [memory] objects, per local agent (allocation-names.ts).
+  private readonly objects = new AllocationNames();
 
   // ROCm: copies without bytes wait for the runtime call with the same correlation.
   private readonly copySizes = new Map<number, number>();
@@ -252,7 +253,7 @@ export class KinetoFileReader {
     };
     r.agent = side(kind.src, true);
     r.peer = side(kind.dst, false);
-    r.mem = kind.src === 'host' ? kind.srcMem : kind.dst === 'host' ? kind.dstMem : (kind.srcMem ?? kind.dstMem);
+    r.mem = copyMemKind(kind.src, kind.dst, kind.srcMem, kind.dstMem, kind.srcMem ?? kind.dstMem);
     r.stream = this.stream(e, args);
     r.corr = this.optionalId(args, 'correlation');
     r.name = label;
@@ -338,26 +339,8 @@ export class KinetoFileReader {
     r.addr = address as Addr;
     r.bytes = Math.abs(b) as Bytes;
     r.mem = mem;
-    r.obj = b > 0 ? this.allocObject(agent, address) : this.freeObject(agent, address);
+    r.obj = b > 0 ? this.objects.alloc(agent, address) : this.objects.free(agent, address);
     this.emit();
-  }
-
-  private allocObject(agent: string, address: number): string {
-    let counts = this.allocCount.get(agent);
-    if (!counts) { counts = new Map(); this.allocCount.set(agent, counts); this.live.set(agent, new Map()); }
-    const n = (counts.get(address) ?? 0) + 1;
-    counts.set(address, n);
-    const name = objectName(address, n);
-    this.live.get(agent)!.set(address, name);
-    return name;
-  }
-
-  private freeObject(agent: string, address: number): string {
-    const live = this.live.get(agent);
-    const name = live?.get(address);
-    if (name === undefined) return objectName(address, 0);
-    live!.delete(address);
-    return name;
   }
 
   // ---- row building ----
@@ -487,8 +470,4 @@ function unmappedKind(cat: string | undefined, category: string | undefined, ph:
   const phase = typeof ph === 'string' ? ph : '?';
   if (cat === undefined) return phase === 'M' ? 'metadata' : `ph:${phase}`;
   return category === undefined ? cat : `${cat}:ph ${phase}`;
-}
-
-export function objectName(address: number, n: number): string {
-  return `mem@0x${address.toString(16)}#${n}`;
 }

@@ -4,7 +4,7 @@
  * times relative to the file's first timestamp (rocprof.ts shifts them so the earliest row is 0).
  *
  * Streaming: the record arrays (buffer_records.*, callback_records.*, kernel_symbols, code_objects …)
- * are cut out element by element by kineto/json-scanner.ts; only metadata, agents and strings are
+ * are cut out element by element by io/json-scanner.ts; only metadata, agents and strings are
  * parsed whole. rocprofv3 writes agents, strings and kernel_symbols before the records, and the
  * records are resolved against them as they stream by.
  *
@@ -19,10 +19,10 @@
  * - everything else is counted in `sink.unmapped` (per record array, per unmapped HIP call, …).
  */
 import { BadInputError } from '../../common/bad-input.ts';
+import { AllocationNames } from '../allocation-names.ts';
 import type { IngestContext, RowSink } from '../format.ts';
-import { sourceChunks } from '../kineto/byte-stream.ts';
-import { objectName } from '../kineto/file-reader.ts';
-import { JsonStreamScanner, type JsonPath, type PathPlan } from '../kineto/json-scanner.ts';
+import { sourceChunks } from '../io/byte-stream.ts';
+import { JsonStreamScanner, type JsonPath, type PathPlan } from '../io/json-scanner.ts';
 import { runtimeCallOp } from '../kineto/runtime-call.ts';
 import type { MemKind, Op } from '../trace/schema.ts';
 import { parseInteger, type Addr, type Bytes, type Ns } from '../trace/units.ts';
@@ -43,6 +43,8 @@ const RECORD_GROUPS = new Set(['buffer_records', 'callback_records']);
 const ALLOCATION_OPS = ['MEMORY_ALLOCATION_NONE', 'MEMORY_ALLOCATION_ALLOCATE', 'MEMORY_ALLOCATION_VMEM_ALLOCATE', 'MEMORY_ALLOCATION_FREE', 'MEMORY_ALLOCATION_VMEM_FREE'];
 
 const INT32_MAX = 2147483647;
+/** The owner of every address in AllocationNames: one address space per tool entry (process). */
+const PROCESS_WIDE = '';
 /** The host process: API calls carry no CPU socket. */
 const HOST_AGENT = 'cpu0';
 
@@ -66,8 +68,9 @@ class ToolEntry {
   /** strings.buffer_records: operation names per record kind. */
   operations: string[][] = [];
   readonly kernelNames = new Map<number, string>();
+  /** Live allocations by address (addresses are process-wide: a free's agent may be unknown). */
   readonly live = new Map<number, LiveObject>();
-  readonly allocCount = new Map<number, number>();
+  readonly names = new AllocationNames();
   constructor(readonly index: number) {}
 }
 
@@ -266,10 +269,8 @@ export class RocprofFileReader {
     if (op === 'alloc') {
       if (!known) this.bad('agent_id.handle', `is not an agent of the agents list (got ${handle})`);
       if (size === 0) { this.sink.unmapped('memory_allocation:zero size'); return; }
-      const n = (entry.allocCount.get(address) ?? 0) + 1;
-      entry.allocCount.set(address, n);
       // HSA pools of a CPU agent are page-locked system memory; a GPU's are its VRAM.
-      const obj: LiveObject = { name: objectName(address, n), agent: known.agent, bytes: size, mem: known.gpu ? 'device' : 'pinned' };
+      const obj: LiveObject = { name: entry.names.alloc(PROCESS_WIDE, address), agent: known.agent, bytes: size, mem: known.gpu ? 'device' : 'pinned' };
       entry.live.set(address, obj);
       this.allocRow(e, 'alloc', obj, address);
       return;
@@ -277,6 +278,7 @@ export class RocprofFileReader {
     const live = entry.live.get(address);
     if (live) {
       entry.live.delete(address);
+      entry.names.free(PROCESS_WIDE, address);
       this.allocRow(e, 'free', live, address);
       return;
     }
@@ -287,7 +289,7 @@ export class RocprofFileReader {
     r.addr = address as Addr;
     r.bytes = size > 0 ? size as Bytes : null;
     r.mem = known.gpu ? 'device' : 'pinned';
-    r.obj = objectName(address, 0);
+    r.obj = entry.names.free(PROCESS_WIDE, address);
     r.corr = this.correlation(e);
     this.emit();
   }

@@ -58,6 +58,21 @@ export function memKindOf(symbol: string | undefined): MemKind | null {
   return MEM_KINDS[i >= 0 ? symbol.slice(i + 12) : symbol] ?? null;
 }
 
+/** `Memcpy HtoD (Pageable -> Device)`, the Kineto spelling; without kinds just `Memcpy HtoD`. */
+export function copyName(kind: CopyKind, srcSym: string | undefined, dstSym: string | undefined): string {
+  const a = memKindLabel(srcSym);
+  const b = memKindLabel(dstSym);
+  return a && b ? `Memcpy ${kind.label} (${a} -> ${b})` : `Memcpy ${kind.label}`;
+}
+
+/** `CUDA_MEMOPR_MEMORY_KIND_DEVICE_STATIC` → `Device Static`; undefined for UNKNOWN. */
+export function memKindLabel(sym: string | undefined): string | undefined {
+  if (sym === undefined) return undefined;
+  const i = sym.indexOf('MEMORY_KIND_');
+  const s = (i >= 0 ? sym.slice(i + 12) : sym).toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  return s === 'Unknown' ? undefined : s;
+}
+
 /** nsys ENUM_CUDA_MEM_KIND (schema 3.x); also the fallback for nsys files without enum tables. */
 export const NSYS_MEM_KIND_FALLBACK: ReadonlyMap<number, string> = new Map(
   ['PAGEABLE', 'PINNED', 'DEVICE', 'ARRAY', 'MANAGED', 'DEVICE_STATIC', 'MANAGED_STATIC', 'UNKNOWN']
@@ -114,6 +129,19 @@ export const ACCESS_TYPE_FALLBACK: ReadonlyMap<number, string> = new Map(
 export function apiCallOp(name: string): 'submit' | 'sync' | undefined {
   if (/Launch/.test(name) || /^(?:cuda|cu|hip)(?:Memcpy|Memset)/i.test(name)) return 'submit';
   if (/Synchronize/.test(name)) return 'sync';
+  return undefined;
+}
+
+/**
+ * Whether an API call allocates or frees memory (runtime `cudaMalloc`, `cudaMallocManaged`,
+ * `cudaMallocHost`, `cudaHostAlloc`, `cudaMallocAsync`, `cudaMallocPitch`/`3D`/`Array`, `cudaFree*`;
+ * driver `cuMemAlloc*`, `cuMemHostAlloc`, `cuMemFree*`). The call records only name and correlation
+ * id: the size and address are in the allocation event of the same correlation id, when the capture
+ * has one (nsys `--cuda-memory-usage=true` → CUDA_GPU_MEMORY_USAGE_EVENTS).
+ */
+export function apiAllocationCall(name: string): 'alloc' | 'free' | undefined {
+  if (/^cuda(?:Malloc|HostAlloc)|^cuMem(?:Alloc|HostAlloc)/.test(name)) return 'alloc';
+  if (/^cuda(?:Free)|^cuMem(?:Free)/.test(name)) return 'free';
   return undefined;
 }
 

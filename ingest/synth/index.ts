@@ -7,8 +7,8 @@
  * (sizes in bytes, durations in ns, rates in bytes/s, plus `seed`) as JSON with sorted keys,
  * `hetmem.devices` = the agents the workload uses, `hetmem.ingest.version` = the package version.
  */
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../../common/bad-input.ts';
+import { HETMEM_VERSION } from '../../common/package-version.ts';
 import { startProgress, type Progress } from '../../common/progress.ts';
 import { META } from '../trace/schema.ts';
 import { claimOutput } from '../../common/output-guard.ts';
@@ -20,12 +20,6 @@ import { Rng } from './random.ts';
 import { rdmaStream } from './rdma-stream.ts';
 import { vecadd } from './vecadd.ts';
 import { resolveParams, type ParamValue, type Workload } from './workload.ts';
-
-/**
- * The package version, recorded like `ingest()` does (ingest.ts INGEST_VERSION); read here rather than
- * imported so that synthesising does not load every trace-format reader.
- */
-const SYNTH_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const WORKLOADS: readonly Workload[] = [gpuKernel, rdmaStream, progressMonitor, vecadd, randomAccess];
 
@@ -58,7 +52,7 @@ export function synth(
     [META.sourceFormat]: `synth:${w.name}`,
     [META.synthParams]: JSON.stringify(p.toJSON()),
     [META.devices]: JSON.stringify(w.devices(p)),
-    [META.ingestVersion]: SYNTH_VERSION,
+    [META.ingestVersion]: HETMEM_VERSION,
   };
   const claim = claimOutput(output, 'trace', { force: options.force });
   const progress = options.progress ? startProgress(`synth ${w.name}`, w.expectedRows(p), 'rows') : null;

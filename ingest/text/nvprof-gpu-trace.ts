@@ -30,7 +30,8 @@ import { copyKindOf, memKindOf } from '../sqlite/cuda-vocabulary.ts';
 import { UnifiedMemoryRows } from '../sqlite/unified-memory-rows.ts';
 import { PAGE_SIZE, parseInteger, type Bytes, type Ns } from '../trace/units.ts';
 import { clearRow, emptyRow } from '../trace/writer.ts';
-import type { LineChunks } from './line-chunks.ts';
+import { copyMemKind } from '../copy-memory-kind.ts';
+import type { LineChunks } from '../io/line-chunks.ts';
 
 const HEADER = /^\s*Start\s+Duration\s.*\sName\s*$/;
 const CSV_HEADER = /^"Start","Duration",/;
@@ -160,7 +161,7 @@ export async function parseNvprofGpuTrace(file: string, lines: LineChunks, sink:
         row.bytes = size('Size', cell('Size') ?? '') as Bytes;
         const src = memKindOf((cell('SrcMemType') ?? '').toUpperCase());
         const dst = memKindOf((cell('DstMemType') ?? '').toUpperCase());
-        row.mem = kind.src === 'host' ? src : kind.dst === 'host' ? dst : src;
+        row.mem = copyMemKind(kind.src, kind.dst, src, dst);
         row.stream = optInt('Stream', cell('Stream'));
         row.corr = corrOf();
         row.name = `Memcpy ${kind.label}`;

@@ -74,7 +74,7 @@ export const META = {
   devices: 'hetmem.devices',
   /** JSON object: parameters of a synthetic workload */
   synthParams: 'hetmem.synth.params',
-  /** JSON object: {kind: count} of source records the canonical trace cannot say (issue 6) */
+  /** JSON object: {kind: count} of source records the canonical trace cannot say: counted, never silently dropped */
   unmapped: 'hetmem.unmapped',
   /** JSON object: anything else a source format carries (device properties, distributed info …) */
   sourceInfo: 'hetmem.source.info',

@@ -2,10 +2,10 @@
  * Writes a run directory (run-output.ts): events.parquet, timeline.parquet, summary.json, run.json,
  * all into a temporary directory that replaces `out` only when everything succeeded.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeDirectoryAtomic } from '../../common/atomic-output.ts';
+import { HETMEM_VERSION, dependencyVersion } from '../../common/package-version.ts';
 import type { MemoryModel } from '../memory/memory-model.ts';
 import { RUN_FILES, type RunInfo, type RunSummary } from '../run-output.ts';
 import { copyToParquet, loadColumns, loadStrings, openDuckDb } from './parquet.ts';
@@ -13,27 +13,9 @@ import { buildSummary } from './summary.ts';
 import { buildTimeline } from './timeline.ts';
 import { writeEventsParquet } from './events-parquet.ts';
 
-const pkgVersion = (url: string | URL): string => (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-
-/**
- * Version of an installed dependency, found the way Node finds the package (so it works from the
- * compiled build and when hetmem is itself installed as a dependency, with node_modules hoisted):
- * the package.json of the folder its entry module resolves into.
- */
-function dependencyVersion(name: string): string {
-  let dir = dirname(createRequire(import.meta.url).resolve(name));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === name) return pkgVersion(candidate);
-    const up = dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
-}
-
 export function versions(): RunInfo['versions'] {
   return {
-    hetmem: pkgVersion(new URL('../../package.json', import.meta.url)),
+    hetmem: HETMEM_VERSION,
     node: process.version,
     arrow: dependencyVersion('apache-arrow'),
     duckdb: dependencyVersion('@duckdb/node-api'),

@@ -4,29 +4,11 @@
  * the chunk in flight: memory stays bounded by the chunk size, not by the file.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { BadInputError } from '../../common/bad-input.ts';
+import { isGzipFile } from './gzip.ts';
 
-const GZIP_MAGIC = [0x1f, 0x8b] as const;
 const CHUNK_BYTES = 1 << 20;
-
-/** Whether the file starts with the gzip magic bytes. */
-export async function isGzipFile(path: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (e) {
-    throw new BadInputError(path, undefined, undefined, `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Yields the (decompressed) bytes of `path`. `onRawBytes` sees the count of file bytes read so far
