@@ -42,6 +42,17 @@ describe('hetmem export and query on a trace', () => {
     expect(readFileSync(victim, 'utf8')).toBe('my notes\n');
   });
 
+  it('writes a run as Perfetto JSON from the installed command (its SQL files ship with it)', () => {
+    const run = join(tmp, 'run');
+    expect(hetmem('replay', join(tmp, 'ring.arrow'), '--platform', 'a100-pcie4', '-o', run).status).toBe(0);
+    const out = join(tmp, 'run.json');
+    const r = hetmem('export', run, '-o', out);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string; name: string }[] };
+    // the three process-name records (agents, transfers, counters) are always there
+    expect(doc.traceEvents.filter((e) => e.ph === 'M' && e.name === 'process_name')).toHaveLength(3);
+  });
+
   it('writes a trace as Parquet by default and prints the path', () => {
     const out = join(tmp, 'ring.parquet');
     const r = hetmem('export', join(tmp, 'ring.arrow'), '-o', out);

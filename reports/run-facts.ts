@@ -1,14 +1,14 @@
 /** The per-run headline numbers (analysis `runs` relation) as typed records, in dataset order. */
 import type { ReportContext } from './chart.ts';
 import { chartData, num } from './chart.ts';
+import { reportQuery } from './report-queries.ts';
 import type { RunFacts } from './capacity.ts';
 
 export async function loadRunFacts(ctx: ReportContext): Promise<RunFacts[]> {
   const { rows } = await chartData(ctx, 'SELECT * FROM runs');
   const byId = new Map(rows.map((r) => [String(r.run), r]));
   // A fallback's cause says why the exporter could not map: `bar_full` is the only one a larger BAR fixes.
-  const path = await chartData(ctx, `SELECT run, count(*) AS n, string_agg(DISTINCT cause, ',' ORDER BY cause) AS causes
-    FROM events WHERE kind = 'fallback' AND cause IS DISTINCT FROM 'bar_full' GROUP BY run`);
+  const path = await chartData(ctx, reportQuery('fallbacks_not_bar_room'));
   const pathById = new Map(path.rows.map((r) => [String(r.run), r]));
   return ctx.dataset.runs.map((run) => {
     const r = byId.get(run.id)!;

@@ -78,7 +78,8 @@ try {
     logLevel: 'warning',
   });
   for (const { dir, ext } of ASSETS) {
-    for (const f of walk(dir, (p) => p.endsWith(ext) && dirname(p) === dir)) cpSync(join(ROOT, f), join(tmp, f));
+    // sub-folders included (analysis/queries/export/, analysis/queries/report/)
+    for (const f of walk(dir, (p) => p.endsWith(ext))) { mkdirSync(dirname(join(tmp, f)), { recursive: true }); cpSync(join(ROOT, f), join(tmp, f)); }
   }
   // `../package.json` from a compiled module lands here: the version and the module type, nothing else.
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));

@@ -2,21 +2,12 @@
 import { Plot, renderPlot } from '../plot.ts';
 import { chartData, distinct, legendFor, MULTIPLE_WIDTH, num, perRun, str, timeUnit, type Chart, type Row } from '../chart.ts';
 import { bytesUnit } from '../format.ts';
+import { reportQuery } from '../report-queries.ts';
 
 const BINS = 100;
 
 /** At most 100 bins per run, each showing the most bytes mapped in any of its intervals (the peak is what meets the aperture). */
-export const SQL = `
-WITH m AS (
-  SELECT run, entity AS gpu, ts, dur, value FROM timeline WHERE metric = 'bar_mapped_bytes'
-), w AS (
-  SELECT run, greatest(1, ceil(max(ts + dur) / ${BINS}.0))::BIGINT AS width FROM m GROUP BY run
-)
-SELECT m.run, m.gpu, (m.ts // w.width) * w.width AS ts, w.width AS dur,
-       max(m.value)::BIGINT AS mapped_bytes, any_value(b.aperture_bytes) AS aperture_bytes
-FROM m JOIN w USING (run) LEFT JOIN bar b ON b.run = m.run AND b.gpu = m.gpu
-GROUP BY ALL
-ORDER BY m.run, m.gpu, ts`;
+export const SQL = reportQuery('bar_over_time', { bins: BINS });
 
 /** Step-line points: each bin's value at its start, the last value held to `end` (ns). */
 export function stepPoints(rows: Row[], seriesKey: string, end: number): Row[] {

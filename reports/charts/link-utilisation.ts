@@ -2,6 +2,7 @@
 import { Plot, renderPlot } from '../plot.ts';
 import { chartData, MULTIPLE_WIDTH, num, perRun, str, timeUnit, type Chart, type Row } from '../chart.ts';
 import { stepPoints } from './bar-over-time.ts';
+import { reportQuery } from '../report-queries.ts';
 
 const BINS = 100;
 
@@ -10,19 +11,7 @@ const BINS = 100;
  * run, so the report stays small; link directions that never carried a byte are left out. The peak
  * of every interval is in the link-headroom chart.
  */
-export const SQL = `
-WITH u AS (
-  SELECT run, entity AS link_dir, ts, dur, value FROM timeline WHERE metric = 'link_util'
-), w AS (
-  SELECT run, greatest(1, ceil(max(ts + dur) / ${BINS}.0))::BIGINT AS width FROM u GROUP BY run
-), busy AS (
-  SELECT run, link_dir FROM u GROUP BY ALL HAVING max(value) > 0
-)
-SELECT u.run, u.link_dir, (u.ts // w.width) * w.width AS ts, w.width AS dur,
-       round(sum(u.value * u.dur) / nullif(sum(u.dur), 0), 6) AS util
-FROM u JOIN w USING (run) JOIN busy USING (run, link_dir)
-GROUP BY ALL
-ORDER BY u.run, u.link_dir, ts`;
+export const SQL = reportQuery('link_utilisation_over_time', { bins: BINS });
 
 /** Link directions drawn per run (the busiest first); the others are in the CSV. */
 export const LINKS_SHOWN = 6;

@@ -5,21 +5,11 @@
 import { Plot, renderPlot } from '../plot.ts';
 import { chartData, distinct, legendFor, MULTIPLE_WIDTH, num, perRun, str, timeUnit, type Chart, type Row } from '../chart.ts';
 import { bytesUnit } from '../format.ts';
+import { reportQuery } from '../report-queries.ts';
 
 const BINS = 50;
 
-export const SQL = `
-WITH w AS (
-  SELECT run, greatest(1, ceil(max(ts + coalesce(dur, 0)) / ${BINS}.0))::BIGINT AS width
-  FROM events WHERE kind = 'migrate' GROUP BY run
-)
-SELECT e.run, (e.ts // w.width) * w.width AS t0, w.width,
-       e.src || '->' || e.dst AS direction, e.cause,
-       count(*) AS migrations, sum(e.bytes)::BIGINT AS bytes
-FROM events e JOIN w USING (run)
-WHERE e.kind = 'migrate'
-GROUP BY ALL
-ORDER BY e.run, t0, direction, e.cause`;
+export const SQL = reportQuery('migrations_over_time', { bins: BINS });
 
 const series = (r: Row): string => `${str(r.direction)} ${str(r.cause)}`;
 /** Migrations back to system memory (`sys0`, `sys1`, …) are drawn below the axis. */

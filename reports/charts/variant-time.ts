@@ -1,12 +1,9 @@
 /** Sweep comparison: modeled time and total stall per variant (grouped bars, one group per run). */
 import { Plot, renderPlot } from '../plot.ts';
 import { chartData, FIGURE_WIDTH, labelMargin, legendFor, num, str, timeUnit, type Chart, type Row } from '../chart.ts';
+import { reportQuery } from '../report-queries.ts';
 
-export const SQL = `
-SELECT run, preset, 'modeled time' AS measure, end_ns AS ns FROM runs
-UNION ALL
-SELECT run, preset, 'total stall' AS measure, stall_ns AS ns FROM runs
-ORDER BY run, measure`;
+export const SQL = reportQuery('variant_time');
 
 const MEASURES = ['modeled time', 'total stall'];
 

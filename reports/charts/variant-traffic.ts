@@ -2,14 +2,9 @@
 import { Plot, renderPlot } from '../plot.ts';
 import { chartData, FIGURE_WIDTH, labelMargin, legendFor, num, str, type Chart, type Row } from '../chart.ts';
 import { bytesUnit } from '../format.ts';
+import { reportQuery } from '../report-queries.ts';
 
-export const SQL = `
-SELECT run, kind, bytes FROM (
-  SELECT run, 'migrated (excl. eviction)' AS kind, migrated_bytes - evicted_bytes AS bytes, 1 AS o FROM runs
-  UNION ALL SELECT run, 'evicted', evicted_bytes, 2 FROM runs
-  UNION ALL SELECT run, 'bounced via host', bounce_bytes, 3 FROM runs
-  UNION ALL SELECT run, 'remote access', remote_bytes, 4 FROM runs
-) ORDER BY run, o`;
+export const SQL = reportQuery('variant_traffic');
 
 const KINDS = ['migrated (excl. eviction)', 'evicted', 'bounced via host', 'remote access'];
 
