@@ -32,6 +32,7 @@ import type { ModelStats } from './model-stats.ts';
 import type { PageAddresses } from './page-addresses.ts';
 import { FLAG_CPU_PTE, type PageState } from './page-state.ts';
 import type { PlatformIndex } from './platform-index.ts';
+import { grownTo } from '../../common/growable.ts';
 
 export interface DriverObjectParts {
   platform: Platform; index: PlatformIndex; state: PageState; map: AddressMap; events: EventLog; ids: EventIds;
@@ -49,9 +50,10 @@ export class DriverObjects {
 
   ensure(n: number): void {
     if (n <= this.visible.length) return;
-    const v = new Uint8Array(Math.max(16, n * 2)); v.set(this.visible); this.visible = v;
-    const f = new Float64Array(v.length); f.set(this.faultedInAt); this.faultedInAt = f;
-    const z = new Float64Array(v.length); z.set(this.zappedAt); this.zappedAt = z;
+    const cap = Math.max(16, n * 2);
+    this.visible = grownTo(this.visible, cap);
+    this.faultedInAt = grownTo(this.faultedInAt, cap);
+    this.zappedAt = grownTo(this.zappedAt, cap);
   }
 
   /** A CPU access to pages [p0, p1] of devobj `id` at time `t`: faults in the missing CPU PTEs. */

@@ -41,6 +41,7 @@ import type { PlatformIndex } from '../memory/platform-index.ts';
 import type { DeviceDma } from '../memory/transfers.ts';
 import type { Platform } from '../platform.ts';
 import { BAR_GRANULE, BarAperture } from './bar-aperture.ts';
+import { grownTo } from '../../common/growable.ts';
 
 export const MAP_MAPPED = 1;    // in the BAR, P2P path
 export const MAP_FALLBACK = 2;  // object in system memory: the importer DMAs there (bounce)
@@ -86,8 +87,7 @@ export class Exporter {
   /** Grows the per-allocation tables to `n` allocations. */
   ensure(n: number): void {
     if (n <= this.head.length) return;
-    const cap = Math.max(16, n * 2);
-    const h = new Int32Array(cap).fill(-1); h.set(this.head); this.head = h;
+    this.head = grownTo(this.head, Math.max(16, n * 2), -1);
     this.x.fallbacks.ensure(n);
   }
 

@@ -28,6 +28,7 @@ import { FLAG_NIC_MAPPED, FLAG_PINNED, type PageState } from '../memory/page-sta
 import type { PlatformIndex } from '../memory/platform-index.ts';
 import { PAGES_PER_BLOCK } from '../memory/prefetcher.ts';
 import type { Platform } from '../platform.ts';
+import { grownTo } from '../../common/growable.ts';
 
 export interface RdmaRegistrationParts {
   platform: Platform; index: PlatformIndex; state: PageState; map: AddressMap; events: EventLog; ids: EventIds;
@@ -46,8 +47,8 @@ export class RdmaRegistration {
   ensure(n: number): void {
     if (n <= this.odpAgent.length) return;
     const cap = Math.max(16, n * 2);
-    const a = new Int32Array(cap); a.set(this.odpAgent); this.odpAgent = a;
-    const p = new Uint8Array(cap); p.set(this.pinnedByReg); this.pinnedByReg = p;
+    this.odpAgent = grownTo(this.odpAgent, cap);
+    this.pinnedByReg = grownTo(this.pinnedByReg, cap);
   }
 
   /** Registration of pages [p0, p1] of allocation `id` by `agent` (a `peer_map` of process memory). */
