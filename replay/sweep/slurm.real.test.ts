@@ -28,6 +28,9 @@ afterAll(() => {
 
 describe('sweep on a real Slurm', () => {
   if (unavailable && !required) {
+    // Skipped, not failed, on a machine without Slurm (a laptop, a bare clone): the test needs the
+    // Debian packages and root to start munge/slurmctld/slurmd. .ci/run installs them and sets CI, so
+    // in CI `required` is true and a missing Slurm fails the test below instead.
     it.skip(`no local Slurm (${unavailable}); to run it, ${ENABLE_HINT}`, () => {});
     return;
   }
