@@ -13,6 +13,7 @@ export const OPS = [
   'kernel', 'copy', 'prefetch', 'advise', 'submit',
   'peer_map', 'peer_unmap', 'sync',
   'obs_migrate', 'obs_fault',
+  'memset', 'wait',
 ] as const;
 export type Op = (typeof OPS)[number];
 export const isOp = (s: string): s is Op => (OPS as readonly string[]).includes(s);
