@@ -47,6 +47,8 @@ const ADDRESSING: Record<Op, Addressing> = {
   peer_map: 'range', peer_unmap: 'range', obs_migrate: 'range',
   obs_fault: 'point',
   kernel: 'none', sync: 'none',
+  // A memset's address is often unknown (Kineto, nsys); a wait names a GPU op by corr only.
+  memset: 'none', wait: 'none',
 };
 /** Ops that need a `peer` (copy target, prefetch destination, exporter). */
 const NEEDS_PEER: ReadonlySet<Op> = new Set(['copy', 'prefetch', 'peer_map', 'peer_unmap']);
