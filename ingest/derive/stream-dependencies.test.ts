@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realTraces } from '../../common/testing/requirements.ts';
 import { CollectingSink } from '../../fixtures/ingest/collecting-sink.ts';
 import { readKineto } from '../kineto.ts';
 import type { TraceRow } from '../trace/writer.ts';
@@ -101,4 +105,50 @@ describe('runtime call kinds', () => {
     expect(kinds).toEqual(['launch', 'launch', 'launch', 'memcpy-sync', 'memcpy-sync', 'launch',
       'device-sync', 'device-sync', 'stream-sync', 'event-sync', 'stream-wait', 'event-record', null]);
   });
+});
+
+realTraces.describe('stream order on the 8×A100 rank (kineto-hta/negative_queue_length_values_check/rank0.json.gz)', () => {
+  const file = join(realTraces.file(''), 'kineto-hta/negative_queue_length_values_check/rank0.json.gz');
+
+  it('memset, wait and sync rows match an independent reading of the JSON', async () => {
+    const ev = (JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { traceEvents: Record<string, any>[] }).traceEvents;
+    const ops = ev.filter((e) => e.ph === 'X' && ['kernel', 'gpu_memcpy', 'gpu_memset'].includes(e.cat))
+      .map((e) => ({ ts: e.ts as number, end: e.ts + e.dur as number, dev: e.args.device as number, stream: e.args.stream as number, corr: e.args.correlation as number }));
+    const calls = ev.filter((e) => e.ph === 'X' && (e.cat === 'cuda_runtime' || e.cat === 'cuda_driver'));
+    const callTs = new Map<number, number>();
+    for (const c of calls) if (!callTs.has(c.args.correlation)) callTs.set(c.args.correlation, c.ts);
+    const opCorrs = new Set(ops.map((o) => o.corr));
+    const launchOf = (o: { ts: number; corr: number }) => callTs.get(o.corr) ?? o.ts;
+    // Waits, by the documented rule: X = the thread's next call (by ts) that launched a GPU op; Y = an op on
+    // X's device, another stream, launched before the wait, ended by X's start. A wait row exists iff both do.
+    const expectedWaits: [number, number][] = [];
+    for (const w of calls.filter((c) => c.name === 'cudaStreamWaitEvent')) {
+      const wi = calls.indexOf(w);
+    const next = calls.filter((c, i) => c.tid === w.tid && opCorrs.has(c.args.correlation) && (c.ts > w.ts || (c.ts === w.ts && i > wi)))
+      .sort((a, b) => a.ts - b.ts)[0];
+      if (!next) continue;
+      const x = ops.filter((o) => o.corr === next.args.correlation).sort((a, b) => a.ts - b.ts)[0]!;
+      const y = ops.some((o) => o.dev === x.dev && o.stream !== x.stream && launchOf(o) < w.ts && o.end <= x.ts);
+      if (y) expectedWaits.push([w.ts, x.stream]);
+    }
+    const sink = new CollectingSink();
+    await readKineto([file], sink);
+    const waits = sink.rows.filter((r) => r.op === 'wait');
+    expect(waits.length).toBe(expectedWaits.length);
+    expect(waits.length).toBeGreaterThan(400); // 425 calls; a few have no later launch on their thread
+    expect(waits.map((r) => r.stream).sort()).toEqual(expectedWaits.map(([, s]) => s).sort());
+    expect(waits.every((r) => r.name === 'derived:stream-wait' && r.agent === 'gpu0')).toBe(true);
+    // Memsets: one row per gpu_memset.
+    expect(sink.rows.filter((r) => r.op === 'memset').length).toBe(ev.filter((e) => e.cat === 'gpu_memset').length);
+    // Syncs: each cudaStreamSynchronize names an op (this trace has ops ending before every one); the one
+    // cudaDeviceSynchronize names gpu0 (the rank's only device).
+    const syncs = sink.rows.filter((r) => r.op === 'sync');
+    expect(syncs.filter((r) => r.corr !== null).length).toBe(calls.filter((c) => c.name === 'cudaStreamSynchronize').length);
+    expect(syncs.filter((r) => r.peer === 'gpu0').length).toBe(calls.filter((c) => c.name === 'cudaDeviceSynchronize').length);
+    // CPU threads: the tids that made a launch, memcpy, memset, sync or wait call, numbered densely.
+    const mapped = calls.filter((c) => /Launch|^cuda(Memcpy|Memset)|Synchronize|StreamWaitEvent/.test(c.name));
+    const tids = new Set(mapped.map((c) => c.tid));
+    expect(new Set(sink.rows.filter((r) => r.agent === 'cpu0' && (r.op === 'submit' || r.op === 'sync')).map((r) => r.stream)))
+      .toEqual(new Set([...Array(tids.size).keys()]));
+  }, 60_000);
 });
