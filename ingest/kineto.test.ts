@@ -426,3 +426,31 @@ describe('kineto: sniffing and the ingest() path', () => {
     expect(existsSync(join(sub, 'out.arrow'))).toBe(false);
   });
 });
+
+describe('kineto: --rank / --pid keep one process, renumbered onto cpu0 and gpu0…', () => {
+  const rankDoc = (rank: number, pid: number, device: number) => doc([
+    `{"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": ${pid}, "tid": ${pid}, "ts": 100, "dur": 3, "args": {"correlation": 1}}`,
+    `{"ph": "X", "cat": "kernel", "name": "k", "pid": ${device}, "tid": 7, "ts": 110, "dur": 5, "args": {"device": ${device}, "stream": 7, "correlation": 1}}`,
+    `{"ph": "X", "cat": "cuda_runtime", "name": "cudaEventQuery", "pid": ${pid}, "tid": ${pid}, "ts": 120, "dur": 1, "args": {"correlation": 2}}`,
+  ], `"distributedInfo": {"rank": ${rank}},`);
+
+  it('keeps the file of the rank asked for; its device 3 becomes gpu0 and its process cpu0', async () => {
+    const files = [writeTemp(rankDoc(0, 500, 0)), writeTemp(rankDoc(3, 503, 3))];
+    const sub = mkdtempSync(join(dir, 'rank-'));
+    for (const select of [{ rank: 3 }, { pid: 503 }]) {
+      const out = join(sub, `${JSON.stringify(select).replace(/\W/g, '')}.arrow`);
+      const r = await ingest(files, { format: 'kineto', out, select });
+      const rows = await readAllRows(out);
+      // One kernel and its launch from the rank-3 file only, renamed; its one unmapped call, not rank 0's.
+      expect(rows.map((x) => [x.op, x.agent])).toEqual([['submit', 'cpu0'], ['kernel', 'gpu0']]);
+      expect(r.unmapped).toEqual({ 'cuda_runtime:cudaEventQuery': 1 });
+    }
+  });
+
+  it('a selection no file matches is a usage error that lists what the files hold', async () => {
+    const files = [writeTemp(rankDoc(0, 500, 0))];
+    const e = await ingest(files, { format: 'kineto', out: join(dir, 'none.arrow'), select: { rank: 2 } }).then(() => null, (x: unknown) => x);
+    expect(String(e)).toMatch(/no file matches --rank 2 \(.*rank 0, pid 500\)/);
+    expect(existsSync(join(dir, 'none.arrow'))).toBe(false);
+  });
+});

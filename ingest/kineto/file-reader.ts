@@ -46,6 +46,8 @@ export interface KinetoFileResult {
   /** Smallest local time of a staged row (Infinity when none). */
   minLocalNs: number;
   rank: number | null;
+  /** Process ids of the file's runtime calls (one for a file of one process). */
+  pids: number[];
   /** GPU device ids the rows use. */
   devicesUsed: Set<number>;
   deviceProperties: Record<string, unknown>[];
@@ -115,6 +117,7 @@ export class KinetoFileReader {
   private readonly threads = new CpuThreads();
   /** runtime calls and GPU ops, for the sync and wait rows */
   private readonly deps = new StreamDependencies();
+  private readonly pids = new Set<number>();
 
   // [memory] objects, per local agent (allocation-names.ts).
   private readonly objects = new AllocationNames();
@@ -128,7 +131,8 @@ export class KinetoFileReader {
   private index = 0;
   private text = '';
 
-  constructor(private readonly file: string, private readonly stage: RowSink, private readonly sink: RowSink) {}
+  /** `stage` takes the rows; `sink` counts what does not map. */
+  constructor(private readonly file: string, private readonly stage: RowSink, private readonly sink: Pick<RowSink, 'unmapped'>) {}
 
   /** Streams the file through the scanner into the staging sink. */
   async read(ctx: IngestContext, progressBase: number): Promise<KinetoFileResult> {
@@ -156,6 +160,7 @@ export class KinetoFileReader {
       baseTimeNs: this.baseTimeNs,
       minLocalNs: this.minLocal,
       rank: this.rank,
+      pids: [...this.pids].sort((a, b) => a - b),
       devicesUsed: this.devicesUsed,
       deviceProperties: this.deviceProperties,
       info: Object.fromEntries(this.info),
@@ -302,6 +307,7 @@ export class KinetoFileReader {
   private runtime(e: Json, category: string): void {
     const args = this.args(e);
     const name = this.name(e);
+    if (typeof e.pid === 'number') this.pids.add(e.pid);
     const corr = this.optionalId(args, 'correlation');
     if (corr !== null && MEMCPY_API.test(name)) this.noteCopySize(args, corr);
     const kind = runtimeCallKind(name);
