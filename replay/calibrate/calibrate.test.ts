@@ -157,3 +157,16 @@ describe('hetmem calibrate on a trace\'s own copies (fixtures/ingest/copies-cali
     expect(c.calibrated.transfer_fixed_ns).toBe(2667);
   });
 });
+
+describe('fitTransfers keeps the per-transfer cost non-negative', () => {
+  it('fits through the origin when the free intercept is negative', () => {
+    // (1000, 50), (2000, 150), (3000, 250): the free line is −50 + x / 10. Through the origin the slope is
+    // Σxy / Σx² = (50000 + 300000 + 750000) / (1e6 + 4e6 + 9e6) = 1100000 / 14e6 = 11/140 ns/B → 140/11 GB/s.
+    // Residuals 50 − 550/7 = −200/7, 150 − 1100/7 = −50/7, 250 − 1650/7 = 100/7: SS_res = (40000 + 2500 + 10000) / 49
+    // = 52500/49; SS_tot = 100² + 0 + 100² = 20000 → r² = 1 − 52500 / 980000.
+    const f = fitTransfers([1000, 2000, 3000], [50, 150, 250])!;
+    expect(f.fixed_ns).toBe(0);
+    expect(f.bandwidth_gbps).toBeCloseTo(140 / 11, 9);
+    expect(f.r2).toBeCloseTo(1 - 52500 / 980000, 12);
+  });
+});
