@@ -22,6 +22,7 @@ import type { QueryResult } from '../analysis/duckdb.ts';
 import { keyValueLabel } from './run-label.ts';
 import { checkSweepComplete, isSweepComplete, missingPhrase } from '../replay/sweep/status.ts';
 import { calibrationOf } from './calibration-section.ts';
+import { writeChartFiles } from './chart-files.ts';
 
 export interface ReportOptions {
   /** the HTML file to write (its CSVs go to `<name>-data/` beside it) */
@@ -35,12 +36,19 @@ export interface ReportOptions {
    * default false: such a sweep is a UsageError.
    */
   partial?: boolean;
+  /**
+   * Also write every chart as a standalone SVG and PNG into this folder (`<chart id>.svg`/`.png`,
+   * listed in `charts.csv`), for slides and tickets. Default: none. Example: `out/charts`.
+   */
+  chartsDir?: string;
 }
 
 export interface ReportResult {
   html: string;
   dataDir: string;
   charts: { id: string; title: string; csv: string }[];
+  /** with `chartsDir`: the folder and the files written there (absolute paths) */
+  chartFiles?: { dir: string; files: { id: string; svg: string; png: string }[] };
 }
 
 
@@ -68,6 +76,8 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
   const db = await openDb().catch((e: unknown) => { claims[0]!.release(); throw e; });
   try {
     claims.push(claimOutput(dataDir, 'report-data', { force: options.force }));
+    const chartsDir = options.chartsDir === undefined ? undefined : resolve(options.chartsDir);
+    if (chartsDir !== undefined) claims.push(claimOutput(chartsDir, 'report-charts', { force: options.force }));
     await attachDataset(db.connection, dataset, calibration.runDir);
     const overview = await selectAll(db.connection, OVERVIEW_SQL);
     const ends = new Map(rowObjects(overview).map((r) => [String(r.run), Number(r.end_ns)]));
@@ -130,8 +140,13 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
       for (const c of charts) writeFileSync(join(tmp, `${c.id}.csv`), toCsv(c.data.columns, c.data.rows));
       writeFileSync(join(tmp, 'overview.csv'), toCsv(overview.columns, overview.rows));
     });
+    const chartFiles = chartsDir === undefined ? undefined : {
+      dir: chartsDir,
+      files: (await writeDirectoryAtomic(chartsDir, (tmp) => writeChartFiles(tmp, charts)))
+        .map((f) => ({ id: f.id, svg: join(chartsDir, f.svg), png: join(chartsDir, f.png) })),
+    };
     writeFileAtomic(htmlPath, html);
-    return { html: htmlPath, dataDir, charts: charts.map((c) => ({ id: c.id, title: c.title, csv: join(dataDir, `${c.id}.csv`) })) };
+    return { html: htmlPath, dataDir, charts: charts.map((c) => ({ id: c.id, title: c.title, csv: join(dataDir, `${c.id}.csv`) })), chartFiles };
   } finally {
     db.close();
     for (const c of claims) c.release();
