@@ -23,6 +23,7 @@ import { keyValueLabel } from './run-label.ts';
 import { checkSweepComplete, isSweepComplete, missingPhrase } from '../replay/sweep/status.ts';
 import { calibrationOf } from './calibration-section.ts';
 import { writeChartFiles } from './chart-files.ts';
+import { mergeIdenticalFigures } from './identical-figures.ts';
 
 export interface ReportOptions {
   /** the HTML file to write (its CSVs go to `<name>-data/` beside it) */
@@ -108,7 +109,7 @@ export async function report(dir: string, options: ReportOptions): Promise<Repor
       const gctx: ReportContext = { ...ctx, dataset: subset(dataset, g.runs) };
       const ids = new Set(g.runs.map((r) => r.id));
       const charts = [...await build(gctx, RUN_CHARTS), ...(g.runs.length > 1 ? await build(gctx, COMPARISON_CHARTS) : [])]
-        .map((c) => ({ ...c, id: chartIdIn(c.id, g.group), data: onlyRuns(c.data, ids) }));
+        .map((c) => ({ ...c, id: chartIdIn(c.id, g.group), data: onlyRuns(c.data, ids), figures: mergeIdenticalFigures(c.figures) }));
       const shown = charts.filter((c) => c.figures.length === 0 || drewSomething(c));
       const omitted = charts.filter((c) => !shown.includes(c)).map((c) => `${c.title} (${c.figures.find((f) => f.empty)?.empty ?? 'nothing to draw'})`);
       sections.push({
