@@ -23,7 +23,7 @@ export const linkHeadroom: Chart = {
     }
     const top = [...busiestOf.values()];
     const svg = renderPlot({
-      width: FIGURE_WIDTH, height: 40 + 26 * labels.length,
+      width: FIGURE_WIDTH, height: 40 + 20 * labels.length,
       marginLeft: labelMargin(labels), marginRight: 150,
       x: { label: 'peak utilisation', domain: [0, 100], percent: true, grid: true },
       y: { label: null, domain: labels },
