@@ -15,6 +15,7 @@ import { variantMagnitude } from '../analysis/variant-order.ts';
 import { chartData, num, str, type ReportContext } from './chart.ts';
 import { loadRunFacts } from './run-facts.ts';
 import { readSummary } from '../analysis/views.ts';
+import { mergedHeading } from './identical-figures.ts';
 import { join } from 'node:path';
 import { readRunInfo } from '../replay/run-schema.ts';
 import { RUN_FILES } from '../replay/run-output.ts';
@@ -88,16 +89,19 @@ export async function buildAnswers(ctx: ReportContext): Promise<AnswerGroup[]> {
 
     // Device memory for a slowdown budget, when the memory axis was swept.
     const memory = memoryCapacity(ds, mine);
+    // Groups with the same answer (an axis that does not matter, like the BAR of a kernel that maps
+    // no peer) are said once, headed with the values they stand for.
+    const memoryBodies = new Map<string, string[]>();
     for (const a of memory.answers) {
-      const prefix = memory.answers.length > 1 ? `${a.group}: ` : '';
       const base = `${a.baseline.value} runs in ${formatNs(a.baseline.end_ns)}`;
       const smallest = a.tried[0]!;
-      answers.push({
-        chart: 'capacity-memory',
-        text: `${prefix}device memory for a ${Math.round(memory.budget * 100)} % slowdown budget: ${a.needed ? a.needed.value : 'none of the sizes tried'}`
-          + ` — ${base}${a.fullyResident ? ' with no eviction' : ` and still evicts ${plural(a.baseline.evictions, 'chunk')}`}`
-          + (smallest.value !== a.baseline.value ? `; at ${smallest.value} it takes ${formatNs(smallest.end_ns)} (${smallest.ratio.toFixed(2)}×) with ${plural(smallest.evictions, 'eviction')}.` : '.'),
-      });
+      const body = `device memory for a ${Math.round(memory.budget * 100)} % slowdown budget: ${a.needed ? a.needed.value : 'none of the sizes tried'}`
+        + ` — ${base}${a.fullyResident ? ' with no eviction' : ` and still evicts ${plural(a.baseline.evictions, 'chunk')}`}`
+        + (smallest.value !== a.baseline.value ? `; at ${smallest.value} it takes ${formatNs(smallest.end_ns)} (${smallest.ratio.toFixed(2)}×) with ${plural(smallest.evictions, 'eviction')}.` : '.');
+      memoryBodies.set(body, [...(memoryBodies.get(body) ?? []), a.group]);
+    }
+    for (const [body, groupsWithIt] of memoryBodies) {
+      answers.push({ chart: 'capacity-memory', text: memory.answers.length > 1 ? `${mergedHeading(groupsWithIt)}: ${body}` : body });
     }
 
     // Smallest BAR with no fallback, when the BAR axis was swept and peer mappings happened.
