@@ -118,7 +118,11 @@ export function standaloneSvg(chart: ChartOutput): string {
   for (const p of placed) {
     if (x > 0 && x + p.width > PAGE_WIDTH) { x = 0; y += rowH + GAP; rowH = 0; }
     const top = y + (hasHeadings ? HEADING_H : 0);
-    if (p.heading !== null) parts.push(`<text x="${x}" y="${y + 12}" font-size="12" font-weight="bold">${escapeHtml(p.heading)}</text>`);
+    if (p.heading !== null) {
+      // a long heading (merged small multiples) is squeezed to its figure's width rather than run into the next one
+      const fit = p.heading.length * 7.4 > p.width ? ` textLength="${p.width}" lengthAdjust="spacingAndGlyphs"` : '';
+      parts.push(`<text x="${x}" y="${y + 12}" font-size="12" font-weight="bold"${fit}>${escapeHtml(p.heading)}</text>`);
+    }
     p.svg.setAttribute('x', String(x));
     p.svg.setAttribute('y', String(top));
     parts.push(p.svg.outerHTML);
