@@ -15,7 +15,7 @@ import type { FaultService } from './fault-service.ts';
 import { AGENT_CPU, AGENT_GPU, isHmm, KIND_DEVOBJ } from './kinds.ts';
 import type { Migrator } from './migrator.ts';
 import type { PageAddresses } from './page-addresses.ts';
-import { FLAG_PINNED, type PageState } from './page-state.ts';
+import { FLAG_CPU_UNMAPPED, FLAG_PINNED, type PageState } from './page-state.ts';
 import type { PlatformIndex } from './platform-index.ts';
 import { PAGES_PER_BLOCK } from './prefetcher.ts';
 import type { Transfers } from './transfers.ts';
@@ -120,11 +120,12 @@ export class AccessPaths {
     let runAddr = 0;
     for (let p = row.p0; p <= row.p1; p++) {
       const l = loc[p]!;
-      if (l > 0 && (index.memIsSys[l - 1] || (s.dup[p]! & bit))) {
+      // System memory the CPU has mapped: a hit. Evicted managed pages are not mapped yet: they fault.
+      if (l > 0 && ((index.memIsSys[l - 1] && !(s.flags[p]! & FLAG_CPU_UNMAPPED)) || (s.dup[p]! & bit))) {
         if (write && s.dup[p]!) this.x.migrator.breakDuplication(t, p, me);
         continue;
       }
-      if (l > 0 && (index.memCoherent[l - 1] || (s.flags[p]! & FLAG_PINNED))) {
+      if (l > 0 && !index.memIsSys[l - 1] && (index.memCoherent[l - 1] || (s.flags[p]! & FLAG_PINNED))) {
         // Coherent device memory: loads/stores over the link, no fault (§1.11, §1.12 DEV_COHERENT).
         // Pinned device memory (cudaMalloc, driver objects) is reached through the BAR (§3.4).
         if (remoteSrc !== l - 1 && remoteBytes > 0) { t = transfers.remoteAccess(agent, t, remoteSrc, remoteBytes, write, id, runAddr); remoteBytes = 0; }
