@@ -111,6 +111,9 @@ export class Migrator implements PageMover {
       this.x.pages.pageAddr(p), bytes, cause, this.x.pages.objOfPage(p));
     const b = (p / PAGES_PER_BLOCK) | 0;
     const M = s.memories;
+    // Eviction skips thrashing detection ("we cannot take the VA space lock", `thrashing_event_cb`,
+    // uvm_perf_thrashing.c): it does not count as the page's last migration.
+    const thrashEvent = cause !== this.x.ids.cause.eviction;
     for (let k = p; k < p + n; k++) {
       // Every other copy and remote mapping of the page is invalidated (§1.3: unmapped during migration).
       const d = s.dup[k]!;
@@ -119,7 +122,7 @@ export class Migrator implements PageMover {
       s.remote[k] = 0;
       s.flags[k]! &= ~FLAG_CPU_UNMAPPED;
       s.loc[k] = dst + 1;
-      s.lastMigrate[k] = t;
+      if (thrashEvent) s.lastMigrate[k] = t;
       s.readyAt[k] = end;
     }
     s.held[b * M + src]! -= n;
