@@ -33,20 +33,40 @@ export function rangeBits(out: Int32Array, lo: number, hi: number): void {
 }
 
 /**
- * A byte mask viewed four pages at a time: a Uint32Array over the same memory (the masks are reused
- * across calls, so the view is made once per mask). Null when the mask is not 4-byte aligned.
+ * Byte masks viewed four pages at a time: a Uint32Array over the same memory. The model reuses a few
+ * mask arrays across calls, so the views of the last few masks seen are kept (found by identity).
+ * Null for a mask that is not 4-byte aligned or shorter than a block.
  */
 export class MaskWords {
-  private src: Uint8Array | null = null;
-  private view: Uint32Array | null = null;
+  private readonly masks: Uint8Array[] = [];
+  private readonly views: (Uint32Array | null)[] = [];
+  private next = 0;
+
+  constructor(private readonly slots = 1) {}
 
   of(mask: Uint8Array): Uint32Array | null {
-    if (mask !== this.src) {
-      this.src = mask;
-      this.view = mask.byteOffset % 4 === 0 && mask.length >= PAGES_PER_BLOCK ? new Uint32Array(mask.buffer, mask.byteOffset, PAGES_PER_BLOCK >> 2) : null;
-    }
-    return this.view;
+    const masks = this.masks;
+    for (let k = 0; k < masks.length; k++) if (masks[k] === mask) return this.views[k]!;
+    const view = mask.byteOffset % 4 === 0 && mask.length >= PAGES_PER_BLOCK ? new Uint32Array(mask.buffer, mask.byteOffset, PAGES_PER_BLOCK >> 2) : null;
+    const k = masks.length < this.slots ? masks.length : this.next;
+    this.next = (k + 1) % this.slots;
+    masks[k] = mask;
+    this.views[k] = view;
+    return view;
   }
+}
+
+/**
+ * The first page at or after `i` (and before `outer`) whose byte in `mask` is set, else `outer`.
+ * `words` is `mask` viewed as Uint32 (MaskWords): clear runs are skipped four pages at a time.
+ */
+export function nextSet(mask: Uint8Array, words: Uint32Array | null, i: number, outer: number): number {
+  while (i < outer) {
+    if ((i & 3) === 0 && words !== null && words[i >> 2] === 0) { i += 4; continue; }
+    if (mask[i]) return i;
+    i++;
+  }
+  return outer;
 }
 
 /**

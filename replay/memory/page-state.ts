@@ -39,6 +39,9 @@ export class PageState {
   thrashEvents = new Uint8Array(0);
   throttles = new Uint8Array(0);
   pinUntil = new Float64Array(0);
+  /** the latest `pinUntil` ever set (-Infinity: none): no page is pinned at a time at or after it,
+   * so a fault then skips the per-page pin test */
+  pinHorizon = -Infinity;
   readyAt = new Float64Array(0);
   /** id of the fault batch a page was last queued in (coalescing, §2.2 step 2) */
   batchMark = new Int32Array(0);

@@ -125,6 +125,7 @@ describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of
       const want = referencePrefetch(resident, faulted, thrashing, first, outer, threshold);
       for (let i = first; i < outer; i++) if (got[i] !== want[i]) throw new Error(`trial ${trial}: page ${i} got ${got[i]} want ${want[i]}`);
       expect(p.count).toBe(want.reduce((a, b) => a + b, 0));
+      if (p.count > 0) expect([p.spanLo, p.spanHi]).toEqual([want.indexOf(1), want.lastIndexOf(1) + 1]);
     }
   });
 });

@@ -31,6 +31,9 @@ export const PAGES_PER_BIG_PAGE = 16;
 export class Prefetcher {
   /** pages set in the prefetch mask by the last compute() */
   count = 0;
+  /** the last compute()'s prefetch pages all lie in [spanLo, spanHi) (empty when count is 0) */
+  spanLo = 0;
+  spanHi = 0;
   private readonly valid = new Int32Array(BLOCK_WORDS);
   private readonly faultedBits = new Int32Array(BLOCK_WORDS);
   private readonly residentBits = new Int32Array(BLOCK_WORDS);
@@ -56,6 +59,7 @@ export class Prefetcher {
   compute(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, prefetch: Uint8Array): void {
     prefetch.fill(0, first, outer);
     this.count = 0;
+    this.spanLo = this.spanHi = first;
     if (!this.enabled) return;
     const V = this.valid;
     const F = this.faultedBits;
@@ -116,9 +120,14 @@ export class Prefetcher {
     }
     // Step 4: minus the faulted pages and the pages already resident.
     let count = 0;
+    let spanLo = outer;
+    let spanHi = first;
     for (let w = 0; w < BLOCK_WORDS; w++) {
       let x = out[w]! & ~(F[w]! | R[w]!);
+      if (x === 0) continue;
       count += popcount32(x);
+      spanLo = Math.min(spanLo, (w << 5) + 31 - Math.clz32(x & -x));
+      spanHi = (w << 5) + 32 - Math.clz32(x);
       while (x !== 0) {
         const low = x & -x;
         x ^= low;
@@ -126,6 +135,7 @@ export class Prefetcher {
       }
     }
     this.count = count;
+    if (count > 0) { this.spanLo = spanLo; this.spanHi = spanHi; }
   }
 
   /** Set bits of the tree's bitmap below block-relative page `x` (0..512). */
