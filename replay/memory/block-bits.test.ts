@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_WORDS, bytesToBits, MaskWords, nextSet, PAGES_PER_BLOCK, popcount32, rangeBits, wordRange } from './block-bits.ts';
+import { BLOCK_WORDS, bytesToBits, markEqual, MaskWords, nextSet, PAGES_PER_BLOCK, popcount32, rangeBits, wordRange } from './block-bits.ts';
 
 describe('block bitmaps (512 pages in 16 words)', () => {
   it('popcount and word ranges', () => {
@@ -48,5 +48,30 @@ describe('block bitmaps (512 pages in 16 words)', () => {
   it('an unaligned mask gets no word view', () => {
     const buf = new Uint8Array(PAGES_PER_BLOCK + 1);
     expect(new MaskWords().of(buf.subarray(1))).toBeNull();
+  });
+
+  it('markEqual marks exactly the pages whose byte equals the value, with and without the out view', () => {
+    // Two blocks of page bytes drawn from {0, 1, 2} in runs (whole words of one value, mixed words),
+    // checked against a byte-by-byte comparison over random [first, outer) regions.
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const bytes = new Uint8Array(2 * PAGES_PER_BLOCK);
+    for (let i = 0; i < bytes.length;) { const v = Math.floor(rand() * 3); const len = 1 + Math.floor(rand() * 12); bytes.fill(v, i, i + len); i += len; }
+    const words = new Uint32Array(bytes.buffer);
+    for (let trial = 0; trial < 200; trial++) {
+      const base = (trial % 2) * PAGES_PER_BLOCK;
+      const first = Math.floor(rand() * 40);
+      const outer = PAGES_PER_BLOCK - Math.floor(rand() * 40);
+      const value = 1 + (trial % 2);
+      const out = new Uint8Array(PAGES_PER_BLOCK);
+      const n = markEqual(bytes, words, base, first, outer, value, out, trial % 4 < 2 ? new MaskWords().of(out) : null);
+      let want = 0;
+      for (let i = 0; i < PAGES_PER_BLOCK; i++) {
+        const hit = i >= first && i < outer && bytes[base + i] === value ? 1 : 0;
+        want += hit;
+        if (out[i] !== hit) throw new Error(`trial ${trial}: page ${i} got ${out[i]} want ${hit}`);
+      }
+      expect(n).toBe(want);
+    }
   });
 });

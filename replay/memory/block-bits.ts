@@ -62,7 +62,12 @@ export class MaskWords {
  */
 export function nextSet(mask: Uint8Array, words: Uint32Array | null, i: number, outer: number): number {
   while (i < outer) {
-    if ((i & 3) === 0 && words !== null && words[i >> 2] === 0) { i += 4; continue; }
+    if ((i & 3) === 0 && words !== null) {
+      const w = i >> 2;
+      // 16 pages at a time at a 16-page boundary (the view spans the whole block), else 4.
+      if ((i & 15) === 0 && (words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!) === 0) { i += 16; continue; }
+      if (words[w] === 0) { i += 4; continue; }
+    }
     if (mask[i]) return i;
     i++;
   }
@@ -95,4 +100,34 @@ export function bytesToBits(mask: Uint8Array, words: Uint32Array | null, out: In
     }
     out[w] = bits;
   }
+}
+
+/**
+ * Sets `out[i] = 1` for each page i in [first, outer) of the block at dense page `base` (a multiple
+ * of 4) whose byte in `bytes` equals `value` (≥ 1), and returns how many. `words` is `bytes` viewed as
+ * Uint32 over the same memory: clear words are skipped and words of four equal bytes taken whole.
+ * `out` is not cleared first; `outWords` is `out` viewed as Uint32 (MaskWords), or null.
+ */
+export function markEqual(
+  bytes: Uint8Array, words: Uint32Array, base: number, first: number, outer: number, value: number,
+  out: Uint8Array, outWords: Uint32Array | null,
+): number {
+  const four = Math.imul(value, 0x01010101) >>> 0;
+  let n = 0;
+  let i = first;
+  for (; i < outer && (i & 3) !== 0; i++) if (bytes[base + i] === value) { out[i] = 1; n++; }
+  for (; i + 4 <= outer; i += 4) {
+    const w = words[(base + i) >> 2]!;
+    if (w === 0) continue;
+    const x = w ^ four; // a zero byte of x is a page equal to value
+    if (((x - 0x01010101) & ~x & 0x80808080) === 0) continue; // no zero byte (exact test, no false negatives)
+    if (x === 0) {
+      if (outWords !== null) outWords[i >> 2] = 0x01010101; else out.fill(1, i, i + 4);
+      n += 4;
+      continue;
+    }
+    for (let k = i; k < i + 4; k++) if (bytes[base + k] === value) { out[k] = 1; n++; }
+  }
+  for (; i < outer; i++) if (bytes[base + i] === value) { out[i] = 1; n++; }
+  return n;
 }

@@ -11,6 +11,7 @@ import type { Platform } from '../platform.ts';
 import type { AddressMap } from './address-map.ts';
 import type { AgentClocks } from './agent-clocks.ts';
 import type { FaultBatch } from './fault-batcher.ts';
+import { markEqual, MaskWords } from './block-bits.ts';
 import { hmmCpuFaultRange } from './hmm.ts';
 import { isHmm } from './kinds.ts';
 import type { MigratedBytes } from './migrated-bytes.ts';
@@ -46,6 +47,7 @@ export class FaultService {
   private readonly dupScratch = new Uint8Array(PAGES_PER_BLOCK);
   /** the sort order of a one-fault batch */
   private readonly single = new Int32Array(1);
+  private readonly residentWords = new MaskWords();
   /** batch entries of the batch in service whose pages were mapped where they are (RES_REMOTE), in order */
   private remoteEntries = new Int32Array(0);
   private remoteCount = 0;
@@ -133,7 +135,7 @@ export class FaultService {
         const r = this.resident;
         // No page of the block held on `me` (held counts owned and duplicated pages): none resident.
         if (s.held[b * s.memories + me] === 0) r.fill(0);
-        else for (let i = 0; i < PAGES_PER_BLOCK; i++) r[i] = s.loc[base + i] === me + 1 ? 1 : 0;
+        else { r.fill(0); markEqual(s.loc, s.loc32, base, 0, PAGES_PER_BLOCK, me + 1, r, this.residentWords.of(r)); }
         const th = this.thrash;
         const anyPin = s.pinHorizon > t0; // else no page is thrash-pinned at t0 (page-state.ts)
         if (anyPin) for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t0 ? 1 : 0;

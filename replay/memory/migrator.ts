@@ -16,7 +16,7 @@ import type { MigratedBytes } from './migrated-bytes.ts';
 import type { PageAddresses } from './page-addresses.ts';
 import { FLAG_NIC_MAPPED, FLAG_PEER_MAPPED, type PageState } from './page-state.ts';
 import type { PlatformIndex } from './platform-index.ts';
-import { MaskWords, nextSet } from './block-bits.ts';
+import { markEqual, MaskWords, nextSet } from './block-bits.ts';
 import { PAGES_PER_BLOCK } from './prefetcher.ts';
 import type { TripleLog } from './triple-log.ts';
 
@@ -214,8 +214,7 @@ export class Migrator implements PageMover {
       let evictEnd = t;
       const f = this.victimMask;
       f.fill(0);
-      let owned = 0;
-      for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!; i++) if (s.loc[base + i] === mem + 1) { f[i] = 1; owned++; }
+      const owned = markEqual(s.loc, s.loc32, base, s.blockFirst[v]!, s.blockOuter[v]!, mem + 1, f, this.maskWords.of(f));
       // Duplicates are simply dropped; owned pages move home. (`held` counts owned and duplicated
       // pages: when it equals the owned count the block holds no duplicate here.)
       if (before > owned) {

@@ -30,6 +30,8 @@ export class PageState {
   pages = 0;
   blocks = 0;
   loc = new Uint8Array(0);
+  /** `loc` viewed four pages at a time (the same memory; block-bits.ts markEqual) */
+  loc32 = new Uint32Array(0);
   dup = new Uint8Array(0);
   remote = new Uint8Array(0);
   flags = new Uint8Array(0);
@@ -66,7 +68,7 @@ export class PageState {
       b.set(a as never);
       return b;
     };
-    this.loc = g(this.loc, P); this.dup = g(this.dup, P); this.remote = g(this.remote, P); this.flags = g(this.flags, P);
+    this.loc = g(this.loc, P); this.loc32 = new Uint32Array(this.loc.buffer, 0, P >> 2); this.dup = g(this.dup, P); this.remote = g(this.remote, P); this.flags = g(this.flags, P);
     this.preferred = g(this.preferred, P, -1); this.accessedBy = g(this.accessedBy, P);
     this.lastMigrate = g(this.lastMigrate, P, -Infinity); this.thrashEvents = g(this.thrashEvents, P);
     this.throttles = g(this.throttles, P); this.pinUntil = g(this.pinUntil, P); this.readyAt = g(this.readyAt, P); this.batchMark = g(this.batchMark, P, -1);
