@@ -119,10 +119,11 @@ describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of
       const resident = randomMask([0, 0.1, 0.5, 0.9][trial % 4]!);
       const faulted = randomMask([0.002, 0.01, 0.05, 0.3][(trial >> 2) % 4]!);
       const thrashing = trial % 3 === 0 ? null : randomMask(trial % 3 === 1 ? 0.01 : 0.2);
+      const unmapped = trial % 7 < 3 ? null : randomMask(0.3);
       const got = new Uint8Array(PAGES_PER_BLOCK).fill(7);
       const p = new Prefetcher(true, threshold);
-      p.compute(resident, faulted, thrashing, first, outer, got);
-      const want = referencePrefetch(resident, faulted, thrashing, first, outer, threshold);
+      p.compute(resident, faulted, thrashing, first, outer, got, unmapped);
+      const want = referencePrefetch(resident, faulted, thrashing, first, outer, threshold, unmapped);
       for (let i = first; i < outer; i++) if (got[i] !== want[i]) throw new Error(`trial ${trial}: page ${i} got ${got[i]} want ${want[i]}`);
       expect(p.count).toBe(want.reduce((a, b) => a + b, 0));
       if (p.count > 0) expect([p.spanLo, p.spanHi]).toEqual([want.indexOf(1), want.lastIndexOf(1) + 1]);
@@ -131,7 +132,7 @@ describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of
 });
 
 /** §2.4 page by page (see the header of prefetcher.ts): the test oracle. */
-function referencePrefetch(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, threshold: number): Uint8Array {
+function referencePrefetch(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, threshold: number, unmapped: Uint8Array | null): Uint8Array {
   const out = new Uint8Array(PAGES_PER_BLOCK);
   const filled = Uint8Array.from(faulted);
   for (let bp = first - (first % 16); bp < outer; bp += 16) {
@@ -162,6 +163,7 @@ function referencePrefetch(resident: Uint8Array, faulted: Uint8Array, thrashing:
     out.fill(1, Math.max(base + best[0], first), base + best[1]);
     coveredEnd = base + best[1];
   }
-  for (let i = first; i < outer; i++) if (faulted[i] || resident[i]) out[i] = 0;
+  // Minus faulted pages and resident pages, but resident pages without a mapping stay (to be mapped).
+  for (let i = first; i < outer; i++) if (faulted[i] || (resident[i] && !unmapped?.[i])) out[i] = 0;
   return out;
 }

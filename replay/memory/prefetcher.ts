@@ -38,6 +38,7 @@ export class Prefetcher {
   private readonly faultedBits = new Int32Array(BLOCK_WORDS);
   private readonly residentBits = new Int32Array(BLOCK_WORDS);
   private readonly thrashBits = new Int32Array(BLOCK_WORDS);
+  private readonly unmappedBits = new Int32Array(BLOCK_WORDS);
   /** the tree's bitmap: resident, or faulted with faulted big pages filled, within the valid region */
   private readonly tree = new Int32Array(BLOCK_WORDS);
   /** set bits of `tree` in the words before word w */
@@ -46,6 +47,7 @@ export class Prefetcher {
   private readonly faultedWords = new MaskWords();
   private readonly residentWords = new MaskWords();
   private readonly thrashWords = new MaskWords();
+  private readonly unmappedWords = new MaskWords();
 
   constructor(readonly enabled: boolean, readonly threshold: number) {}
 
@@ -55,8 +57,11 @@ export class Prefetcher {
    * @param thrashing pages flagged thrashing (never grown into), or null
    * @param first,outer the block's valid page region [first, outer)
    * @param prefetch output: set to 1 for pages to prefetch (the region is cleared first); `count` says how many
+   * @param unmapped resident pages the destination has no mapping for, or null: they stay in the
+   *   prefetch set, to be mapped (CPU destination: the driver drops only resident pages that are
+   *   CPU-mapped, `uvm_perf_prefetch_prenotify_fault_migrations`)
    */
-  compute(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, prefetch: Uint8Array): void {
+  compute(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, prefetch: Uint8Array, unmapped: Uint8Array | null = null): void {
     prefetch.fill(0, first, outer);
     this.count = 0;
     this.spanLo = this.spanHi = first;
@@ -118,12 +123,15 @@ export class Prefetcher {
         coveredEnd = hi;
       }
     }
-    // Step 4: minus the faulted pages and the pages already resident.
+    // Step 4: minus the faulted pages and the pages already resident (but for resident pages the
+    // destination has no mapping for: those stay, to be mapped).
+    const U = this.unmappedBits;
+    if (unmapped) bytesToBits(unmapped, this.unmappedWords.of(unmapped), U); else U.fill(0);
     let count = 0;
     let spanLo = outer;
     let spanHi = first;
     for (let w = 0; w < BLOCK_WORDS; w++) {
-      let x = out[w]! & ~(F[w]! | R[w]!);
+      let x = out[w]! & ~(F[w]! | (R[w]! & ~U[w]!));
       if (x === 0) continue;
       count += popcount32(x);
       spanLo = Math.min(spanLo, (w << 5) + 31 - Math.clz32(x & -x));
