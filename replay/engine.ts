@@ -239,7 +239,7 @@ function replayBatch(
     if (a < 0) bad(i, 'agent', notOnPlatform(model, b.dictionary('agent')[agc[i]!]!));
     const tsi = ts[i]!;
     const access = o >= OP_READ && o <= OP_ATOMIC;
-    if (sc !== null) sc.before(i, o, a, tsi);
+    if (sc !== null) sc.before(i, o, a);
     if (batch.count > 0 && !(access && batch.joins(a, tsi + delay[a]!, model.faultEngineFree[model.index.memGpu[model.index.agentMem[a]!]!]!))) model.serviceBatch();
     if (sc !== null && sc.schedule(i, o, a, tsi)) continue;
     if (tsi > frontier[a]!) frontier[a] = tsi;

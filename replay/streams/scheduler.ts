@@ -17,8 +17,8 @@
  * waited for ended before R, so those ops have been replayed by then). A `wait` is resolved at the next
  * op on its stream for the same reason.
  *
- * The engine calls `before()` for every row (thread switch, access rows entering their kernel) and
- * `schedule()` after the fault-batch check; nothing here runs for a trace without a `stream` column.
+ * The engine calls `before()` for every row (access rows entering their kernel) and `schedule()` after
+ * the fault-batch check; nothing here runs for a trace without a `stream` column.
  */
 import { OPS, type Op } from '../../ingest/trace/schema.ts';
 import type { TraceBatch } from '../../ingest/trace/reader.ts';
@@ -99,32 +99,24 @@ export class StreamScheduler {
     return true;
   }
 
-  /** Bookkeeping before row i is replayed: the CPU thread it belongs to, the kernel an access belongs to. */
-  before(i: number, o: number, a: number, ts: number): void {
-    const m = this.model;
-    const kind = m.index.agentKind[a]!;
-    if (kind === AGENT_CPU) {
-      if ((o === OP_KERNEL || o === OP_COPY || o === OP_MEMSET) && this.stream[i]! === this.stream[i]!) return; // a GPU op (HtoD copy named by its source)
-      if (ts >= this.kernels.due) this.closeDue(ts);
-      const s = this.stream[i]!;
-      const t = this.threads.use(a, s === s ? s : 0, m.clocks.delay);
-      if (t < this.syncT.length && this.syncT[t] === this.syncT[t]) this.resolveSync(t, a);
-      const d = this.durs[i]!;
-      const end = d === d ? ts + d : ts;
-      if (end > this.threads.frontier[t]!) this.threads.frontier[t] = end;
-    } else if (kind === AGENT_GPU && o >= OP_READ && o <= OP_ATOMIC) {
+  /** Before the engine's fault-batch check: an access that carries a kernel's correlation id runs at
+   * that kernel's shifted time (the batch check compares modeled times). */
+  before(i: number, o: number, a: number): void {
+    if (o >= OP_READ && o <= OP_ATOMIC && this.model.index.agentKind[a] === AGENT_GPU) {
       const c = this.corr[i]!;
-      if (c === c) this.kernels.enter(a, c, m.clocks.delay, m.clocks.stall);
+      if (c === c) this.kernels.enter(a, c, this.model.clocks.delay, this.model.clocks.stall);
     }
   }
 
   /** Replays row i when it is a stream-ordered op (true: the engine skips it), or notes a launch (false). */
   schedule(i: number, o: number, a: number, ts: number): boolean {
-    if (o === OP_KERNEL || o === OP_COPY || o === OP_MEMSET) {
-      const s = this.stream[i]!;
-      return s === s && this.gpuOp(i, o, a, ts, s);
-    }
+    // After the fault-batch check: a serviced batch has added its stall to the kernels it delays.
+    if (ts >= this.kernels.due) this.closeDue(ts);
+    const gpuOp = o === OP_KERNEL || o === OP_COPY || o === OP_MEMSET;
+    if (gpuOp && this.stream[i]! === this.stream[i]!) return this.gpuOp(i, o, a, ts, this.stream[i]!);
     const kind = this.model.index.agentKind[a]!;
+    if (kind === AGENT_CPU) this.threadRow(i, a, ts);
+    if (gpuOp) return false;
     if (o === OP_SUBMIT) {
       const c = this.corr[i]!;
       if (c === c && kind === AGENT_CPU) this.launches.set(c, ts, ts + this.model.clocks.delay[a]!);
@@ -157,6 +149,16 @@ export class StreamScheduler {
     }
   }
 
+  /** A CPU row: its thread's clock becomes the agent's; the thread's pending sync returns first. */
+  private threadRow(i: number, a: number, ts: number): void {
+    const s = this.stream[i]!;
+    const t = this.threads.use(a, s === s ? s : 0, this.model.clocks.delay);
+    if (t < this.syncT.length && this.syncT[t] === this.syncT[t]) this.resolveSync(t, a);
+    const d = this.durs[i]!;
+    const end = d === d ? ts + d : ts;
+    if (end > this.threads.frontier[t]!) this.threads.frontier[t] = end;
+  }
+
   // ---------------------------------------------------------------- GPU ops
 
   private gpuOp(i: number, o: number, a: number, ts: number, s: number): boolean {
@@ -169,7 +171,6 @@ export class StreamScheduler {
       if (p < 0 || idx.agentKind[p] !== AGENT_GPU) return false;
       g = p;
     }
-    if (ts >= this.kernels.due) this.closeDue(ts);
     const q = this.queues.of(g, s);
     const c = this.corr[i]!;
     let lObs = Number.NaN, lMod = Number.NaN;
