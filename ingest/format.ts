@@ -28,6 +28,21 @@ export interface RowSink {
 export interface IngestContext {
   /** Reports progress in bytes of source read (for the TTY progress bar). */
   progress(bytesRead: number): void;
+  /** Keep one rank / process of a multi-rank ingest (IngestSelection); only the Kineto reader supports it. */
+  select?: IngestSelection;
+}
+
+/**
+ * Which process of several to keep (`hetmem ingest --rank N` / `--pid P`). The kept process becomes
+ * `cpu0` and the GPUs it uses `gpu0`, `gpu1`, … in device-id order, whatever their ids were on the
+ * recording machine (`hetmem.devices` says which source device each is): one rank of an 8-GPU job
+ * replays on a one-GPU platform without `--map`.
+ */
+export interface IngestSelection {
+  /** Kineto `distributedInfo.rank` of the file to keep, e.g. 3. */
+  rank?: number;
+  /** Process id of the file's CPU events (`pid` of its runtime calls), e.g. 4515. */
+  pid?: number;
 }
 
 export interface IngestFormat {

@@ -11,7 +11,7 @@ import { claimOutput } from '../common/output-guard.ts';
 import { sha256OfFiles } from '../common/file-hash.ts';
 import { HETMEM_VERSION } from '../common/package-version.ts';
 import { startProgress } from '../common/progress.ts';
-import { FORMAT_NAMES, type FormatName, type IngestFormat } from './format.ts';
+import { FORMAT_NAMES, type FormatName, type IngestFormat, type IngestSelection } from './format.ts';
 import { FORMATS, formatByName } from './formats.ts';
 import { readSniffHead } from './io/file-head.ts';
 import { META } from './trace/schema.ts';
@@ -35,6 +35,8 @@ export interface IngestOptions {
   force?: boolean;
   /** Rows held in memory before the sorter spills a run (tests use small values). */
   runRows?: number;
+  /** Keep one rank / process (format.ts IngestSelection), e.g. `{ rank: 3 }`. Default: keep all. Kineto only. */
+  select?: IngestSelection;
 }
 
 export interface IngestResult {
@@ -60,13 +62,15 @@ export async function ingest(files: string[], options: IngestOptions): Promise<I
   let total = 0;
   for (const f of files) total += fileSize(f);
   const format = name === 'auto' ? sniffFormat(files) : formatByName(name);
+  const select = options.select && (options.select.rank !== undefined || options.select.pid !== undefined) ? options.select : undefined;
+  if (select && format.name !== 'kineto') throw new UsageError(`--rank/--pid select among Kineto files; ${format.name} input has no ranks to select`);
   mkdirSync(dirname(out), { recursive: true });
   const claim = claimOutput(out, 'trace', { force: options.force });
   const sink = new SortingTraceWriter(out, { runRows: options.runRows });
   const progress = startProgress(`ingest ${format.name}`, total, 'bytes');
   try {
     sink.metadata.set(META.sourceFormat, format.name);
-    await format.read(files, sink, { progress: (done) => progress.update(done) });
+    await format.read(files, sink, { progress: (done) => progress.update(done), ...(select ? { select } : {}) });
     // nothing parsed but something skipped: the file is not of the forced format (an empty or
     // header-only file is an empty trace, not an error)
     if (sink.rows === 0 && name !== 'auto' && Object.keys(sink.unmappedSummary()).length > 0) throw noRowsOfFormat(files, format.name, sink.unmappedSummary());

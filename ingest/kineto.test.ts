@@ -56,8 +56,10 @@ describe('kineto: the hand-written fixture, row by row', () => {
       { ts: 117875, dur: 3000, op: 'copy', agent: 'gpu0', peer: 'cpu0', mem: 'pageable', bytes: 8, stream: 7, corr: 13 },
       { ts: 122875, dur: 1000, op: 'copy', agent: 'gpu1', peer: 'gpu1', mem: 'device', bytes: 1048576, stream: 9, corr: 14 },
       { ts: 127875, dur: 10000, op: 'copy', agent: 'gpu0', peer: 'gpu1', mem: 'device', bytes: 2097152, stream: 7, corr: 15 },
-      { ts: 137875, dur: 1000, op: 'write', agent: 'gpu1', addr: null, bytes: 256, stream: 9, corr: 16, name: 'Memset (Device)' },
-      { ts: 147875, dur: 20000, op: 'sync', agent: 'cpu0', corr: 17, name: 'cudaStreamSynchronize' },
+      { ts: 137875, dur: 1000, op: 'memset', agent: 'gpu1', addr: null, bytes: 256, stream: 9, corr: 16, name: 'Memset (Device)' },
+      // cudaStreamSynchronize (1150..1170 µs, thread 0) names no stream: of the GPU ops that started before
+      // 1150 µs (no launch call: their own start), the memset (corr 16) ends latest (1141 µs) by 1170 µs.
+      { ts: 147875, dur: 20000, op: 'sync', agent: 'cpu0', stream: 0, corr: 16, peer: null, name: 'cudaStreamSynchronize' },
       { ts: 157875, op: 'free', agent: 'gpu0', addr: 139926520725504, bytes: 1048576, mem: 'device', obj: gpuObj(1) },
       { ts: 158875, op: 'alloc', agent: 'gpu0', addr: 139926520725504, bytes: 512, mem: 'device', obj: gpuObj(2) },
       // Freed without an alloc in the trace: object #0.
@@ -108,10 +110,10 @@ describe('kineto: variants', () => {
     const rows = (await read([file])).rows.sort(byTs);
     // ts are integer µs: origin 100 µs.
     expect(rows.map((r) => [r.ts, r.op, r.agent, r.peer, r.stream, r.bytes])).toEqual([
-      [0, 'submit', 'cpu0', null, null, null],
+      [0, 'submit', 'cpu0', null, 0, null], // CPU thread 0 (the only one)
       [10000, 'kernel', 'gpu0', null, 7, null], // stream from tid "stream 7"
       [20000, 'copy', 'cpu0', 'gpu0', 7, 100],
-      [30000, 'write', 'gpu0', null, 7, 64],
+      [30000, 'memset', 'gpu0', null, 7, 64],
     ]);
     const sink = await read([file]);
     // The legacy allocator events have no Addr: counted, not guessed.
@@ -248,6 +250,8 @@ interface Expected {
   frees: [number, number];
   submits: number;
   syncs: number;
+  /** Synchronous memcpy calls with their copy in the trace (each is a submit and a sync row). */
+  syncCopies: number;
   /** Sorted kernel start times in ns after the earliest mapped event. */
   kernelTs: number[];
 }
@@ -273,6 +277,9 @@ function expectedOf(path: string): Expected {
   const mem = ev.filter((e) => e.name === '[memory]' && e.args.Addr !== undefined && [0, 1].includes(e.args['Device Type']));
   const sum = (a: Record<string, any>[], f: (e: Record<string, any>) => number) => a.reduce((s, e) => s + f(e), 0);
   const submits = runtime.filter((e) => /Launch/.test(e.name) || /^(cuda|cu|hip)(Memcpy|Memset)/i.test(e.name));
+  // A synchronous memcpy (no "Async") is a submit and a sync on its own copy, when the copy is in the trace.
+  const copyCorrs = new Set(x('gpu_memcpy').map((e) => e.args.correlation));
+  const syncCopies = runtime.filter((e) => /Memcpy/i.test(e.name) && !/Async/.test(e.name) && copyCorrs.has(e.args.correlation));
   const syncs = runtime.filter((e) => /Synchronize/.test(e.name));
   const mapped = [...x('kernel'), ...x('gpu_memcpy'), ...memsets, ...mem, ...submits, ...syncs];
   const origin = Math.min(...mapped.map((e) => e.ts));
@@ -285,13 +292,14 @@ function expectedOf(path: string): Expected {
     allocs: [mem.filter((e) => e.args.Bytes > 0).length, sum(mem.filter((e) => e.args.Bytes > 0), (e) => e.args.Bytes)],
     frees: [mem.filter((e) => e.args.Bytes < 0).length, sum(mem.filter((e) => e.args.Bytes < 0), (e) => -e.args.Bytes)],
     submits: submits.length,
-    syncs: syncs.length,
+    syncs: syncs.length + syncCopies.length,
+    syncCopies: syncCopies.length,
     // Differences of doubles within a trace are exact enough: the decimals have 3 digits.
     kernelTs: x('kernel').map((e) => Math.round((e.ts - origin) * 1000)).sort((a, b) => a - b),
   };
 }
 
-function actualOf(sink: CollectingSink): Omit<Expected, 'events' | 'rank'> {
+function actualOf(sink: CollectingSink): Omit<Expected, 'events' | 'rank' | 'syncCopies'> {
   const rows = sink.rows;
   const of = (op: string) => rows.filter((r) => r.op === op);
   const total = (a: TraceRow[]) => a.reduce((s, r) => s + (r.bytes ?? 0), 0);
@@ -308,7 +316,7 @@ function actualOf(sink: CollectingSink): Omit<Expected, 'events' | 'rank'> {
   return {
     kernels: of('kernel').length,
     copies,
-    memsets: [of('write').length, total(of('write'))],
+    memsets: [of('memset').length, total(of('memset'))],
     allocs: [of('alloc').length, total(of('alloc'))],
     frees: [of('free').length, total(of('free'))],
     submits: of('submit').length,
@@ -334,10 +342,11 @@ realTraces.describe('kineto: real traces (shared traces folder)', () => {
       const path = join(TRACES, name);
       const expected = expectedOf(path);
       const sink = await read([path]);
-      const { events, rank, ...rest } = expected;
+      const { events, rank, syncCopies, ...rest } = expected;
       expect(actualOf(sink)).toEqual(rest);
-      // Every event is a row or counted as unmapped (collective info is counted on top of its kernel row).
-      expect(sink.rows.length + sink.unmappedTotal - (sink.unmappedCounts.get('kernel:collective info') ?? 0)).toBe(events);
+      // Every event is a row or counted as unmapped (collective info is counted on top of its kernel row;
+      // a synchronous memcpy call is two rows, its submit and its sync).
+      expect(sink.rows.length + sink.unmappedTotal - (sink.unmappedCounts.get('kernel:collective info') ?? 0) - syncCopies).toBe(events);
       const info = JSON.parse(sink.metadata.get(META.sourceInfo)!) as { files: { rank?: number; events: number }[] };
       expect(info.files[0]!.rank ?? null).toBe(rank);
       expect(info.files[0]!.events).toBe(events);
@@ -415,5 +424,33 @@ describe('kineto: sniffing and the ingest() path', () => {
     expect((e as Error).message).toMatch(/bad\.json:19: traceEvents\[9\]\.ts: is not a finite number/);
     expect(readdirSync(sub)).toEqual(['bad.json']);
     expect(existsSync(join(sub, 'out.arrow'))).toBe(false);
+  });
+});
+
+describe('kineto: --rank / --pid keep one process, renumbered onto cpu0 and gpu0…', () => {
+  const rankDoc = (rank: number, pid: number, device: number) => doc([
+    `{"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": ${pid}, "tid": ${pid}, "ts": 100, "dur": 3, "args": {"correlation": 1}}`,
+    `{"ph": "X", "cat": "kernel", "name": "k", "pid": ${device}, "tid": 7, "ts": 110, "dur": 5, "args": {"device": ${device}, "stream": 7, "correlation": 1}}`,
+    `{"ph": "X", "cat": "cuda_runtime", "name": "cudaEventQuery", "pid": ${pid}, "tid": ${pid}, "ts": 120, "dur": 1, "args": {"correlation": 2}}`,
+  ], `"distributedInfo": {"rank": ${rank}},`);
+
+  it('keeps the file of the rank asked for; its device 3 becomes gpu0 and its process cpu0', async () => {
+    const files = [writeTemp(rankDoc(0, 500, 0)), writeTemp(rankDoc(3, 503, 3))];
+    const sub = mkdtempSync(join(dir, 'rank-'));
+    for (const select of [{ rank: 3 }, { pid: 503 }]) {
+      const out = join(sub, `${JSON.stringify(select).replace(/\W/g, '')}.arrow`);
+      const r = await ingest(files, { format: 'kineto', out, select });
+      const rows = await readAllRows(out);
+      // One kernel and its launch from the rank-3 file only, renamed; its one unmapped call, not rank 0's.
+      expect(rows.map((x) => [x.op, x.agent])).toEqual([['submit', 'cpu0'], ['kernel', 'gpu0']]);
+      expect(r.unmapped).toEqual({ 'cuda_runtime:cudaEventQuery': 1 });
+    }
+  });
+
+  it('a selection no file matches is a usage error that lists what the files hold', async () => {
+    const files = [writeTemp(rankDoc(0, 500, 0))];
+    const e = await ingest(files, { format: 'kineto', out: join(dir, 'none.arrow'), select: { rank: 2 } }).then(() => null, (x: unknown) => x);
+    expect(String(e)).toMatch(/no file matches --rank 2 \(.*rank 0, pid 500\)/);
+    expect(existsSync(join(dir, 'none.arrow'))).toBe(false);
   });
 });

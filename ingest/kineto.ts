@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { IngestContext, IngestFormat, RowSink } from './format.ts';
+import { UsageError } from '../common/bad-input.ts';
+import type { IngestContext, IngestFormat, IngestSelection, RowSink } from './format.ts';
 import { KinetoFileReader, type KinetoFileResult } from './kineto/file-reader.ts';
 import { planMerge, replayStaged } from './kineto/merge.ts';
 import { META } from './trace/schema.ts';
@@ -43,12 +44,17 @@ export async function readKineto(files: readonly string[], sink: RowSink, ctx: I
   try {
     const results: KinetoFileResult[] = [];
     const stages: string[] = [];
+    // Per file, so that a --rank/--pid selection reports only what the kept files could not say.
+    const unmapped: Map<string, number>[] = [];
     let progressBase = 0;
     for (const [i, file] of files.entries()) {
       const stagePath = join(dir, `stage-${i}.arrow`);
       const stage = new SortingTraceWriter(stagePath, { runRows: STAGE_RUN_ROWS });
+      const counts = new Map<string, number>();
+      unmapped.push(counts);
+      const counter = { unmapped: (kind: string, n = 1) => { counts.set(kind, (counts.get(kind) ?? 0) + n); } };
       try {
-        results.push(await new KinetoFileReader(file, stage, sink).read(ctx, progressBase));
+        results.push(await new KinetoFileReader(file, stage, counter).read(ctx, progressBase));
         progressBase += statSync(file).size;
         await stage.close();
       } catch (e) {
@@ -57,14 +63,34 @@ export async function readKineto(files: readonly string[], sink: RowSink, ctx: I
       }
       stages.push(stagePath);
     }
-    const plan = planMerge(results);
-    for (const [i, stagePath] of stages.entries()) await replayStaged(stagePath, i, plan, sink);
+    const kept = selected(results, ctx.select);
+    const plan = planMerge(kept.map((i) => results[i]!), ctx.select !== undefined);
+    for (const [k, i] of kept.entries()) {
+      await replayStaged(stages[i]!, k, plan, sink);
+      for (const [kind, n] of unmapped[i]!) sink.unmapped(kind, n);
+    }
     sink.metadata.set(META.devices, JSON.stringify(plan.devices));
     sink.metadata.set(META.sourceInfo, JSON.stringify({
       format: 'kineto',
-      files: results.map((r) => ({ ...r.info, file: basename(r.file), ...(r.rank === null ? {} : { rank: r.rank }), events: r.events, rows: r.rows })),
+      files: kept.map((i) => results[i]!).map((r) => ({ ...r.info, file: basename(r.file), ...(r.rank === null ? {} : { rank: r.rank }), events: r.events, rows: r.rows })),
+      ...(ctx.select ? { selected: ctx.select } : {}),
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Indices of the files a selection keeps (all without one); a selection that keeps none is a usage error. */
+function selected(results: readonly KinetoFileResult[], select: IngestSelection | undefined): number[] {
+  const all = results.map((_, i) => i);
+  if (!select) return all;
+  const kept = all.filter((i) => {
+    const r = results[i]!;
+    return (select.rank === undefined || r.rank === select.rank) && (select.pid === undefined || r.pids.includes(select.pid));
+  });
+  if (kept.length === 0) {
+    const have = results.map((r) => `${basename(r.file)}: rank ${r.rank ?? 'none'}, pid ${r.pids.join('/') || 'none'}`).join('; ');
+    throw new UsageError(`no file matches ${select.rank !== undefined ? `--rank ${select.rank}` : ''}${select.rank !== undefined && select.pid !== undefined ? ' ' : ''}${select.pid !== undefined ? `--pid ${select.pid}` : ''} (${have})`);
+  }
+  return kept;
 }

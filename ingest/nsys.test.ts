@@ -56,8 +56,10 @@ realTraces.describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
     expect(CollectingSink.bytes(copies)).toBe(q('SELECT sum(bytes) FROM CUPTI_ACTIVITY_KIND_MEMCPY WHERE copyKind < 11'));
     // copyKind 1 is HtoD in ENUM_CUDA_MEMCPY_OPER: host (cpu0) to the GPU.
     expect(copies.filter((r) => r.agent === 'cpu0' && r.peer === 'gpu0').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMCPY WHERE copyKind = 1'));
-    expect(sink.op('write').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMSET'));
-    expect(CollectingSink.bytes(sink.op('write'))).toBe(q('SELECT sum(bytes) FROM CUPTI_ACTIVITY_KIND_MEMSET'));
+    expect(sink.op('memset').length).toBe(q('SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMSET'));
+    expect(CollectingSink.bytes(sink.op('memset'))).toBe(q('SELECT sum(bytes) FROM CUPTI_ACTIVITY_KIND_MEMSET'));
+    expect(sink.op('memset').map((r) => [r.agent, r.stream, r.corr])).toEqual(
+      db.prepare('SELECT deviceId, streamId, correlationId FROM CUPTI_ACTIVITY_KIND_MEMSET ORDER BY rowid').raw().all().map((v) => { const [d, s, c] = v as number[]; return [`gpu${d}`, s, c]; }));
     expect(sink.op('obs_migrate').length).toBe(0); // the README: no unified-memory rows
   });
 
@@ -68,6 +70,25 @@ realTraces.describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
     expect(sink.op('sync').length).toBe(q(`SELECT count(*) ${api} WHERE s.value GLOB '*Synchronize*' AND NOT ${submit}`));
     expect(sink.op('sync').length).toBe(3); // cudaStreamSynchronize ×2, cudaDeviceSynchronize ×1
     expect(sink.op('submit').map((r) => r.name)).toContain('cudaLaunchKernel');
+    // One thread (globalTid) made every mapped call: thread 0.
+    expect(new Set([...sink.op('submit'), ...sink.op('sync')].map((r) => r.stream))).toEqual(new Set([0]));
+  });
+
+  it('resolves each sync from its SYNCHRONIZATION record: the stream\'s last op launched before it, or the device', () => {
+    // Independently in SQL: the GPU ops with the start of their launching call, and for each
+    // cudaStreamSynchronize the last op on the recorded stream launched before the call.
+    const ops = `(SELECT streamId, correlationId FROM CUPTI_ACTIVITY_KIND_KERNEL UNION ALL SELECT streamId, correlationId FROM CUPTI_ACTIVITY_KIND_MEMCPY
+      UNION ALL SELECT streamId, correlationId FROM CUPTI_ACTIVITY_KIND_MEMSET)`;
+    const expected = db.prepare(`SELECT r.correlationId AS syncCorr, (SELECT o.correlationId FROM ${ops} o JOIN CUPTI_ACTIVITY_KIND_RUNTIME l ON l.correlationId = o.correlationId
+        WHERE o.streamId = y.streamId AND l.start < r.start ORDER BY l.start DESC LIMIT 1) AS waited
+      FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN StringIds s ON s.id = r.nameId JOIN CUPTI_ACTIVITY_KIND_SYNCHRONIZATION y ON y.correlationId = r.correlationId
+      WHERE s.value GLOB 'cudaStreamSynchronize*' ORDER BY r.start`).all() as { waited: number }[];
+    expect(expected.map((e) => e.waited)).toEqual([213, 1885]); // each waits for the cudaMemcpyAsync just before it
+    const syncs = sink.op('sync');
+    expect(syncs.filter((r) => r.name === 'cudaStreamSynchronize').map((r) => r.corr)).toEqual(expected.map((e) => e.waited));
+    // cudaDeviceSynchronize: its record has stream 0xffffffff (none) on device 0.
+    expect(syncs.filter((r) => r.name === 'cudaDeviceSynchronize').map((r) => [r.corr, r.peer])).toEqual([[null, 'gpu0']]);
+    const api = `FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN StringIds s ON s.id = r.nameId`;
     expect(sink.unmappedCounts.get('cuda_runtime:cuGetProcAddress_v2')).toBe(q(`SELECT count(*) ${api} WHERE s.value = 'cuGetProcAddress_v2'`));
   });
 
@@ -93,9 +114,11 @@ realTraces.describe('nsys: the real export nsys-fuser/report1.sqlite', () => {
   });
 
   it('counts every unmapped event table with its row count', () => {
-    for (const t of ['CUPTI_ACTIVITY_KIND_SYNCHRONIZATION', 'NVTX_EVENTS', 'SCHED_EVENTS']) {
+    for (const t of ['NVTX_EVENTS', 'SCHED_EVENTS']) {
       expect(sink.unmappedCounts.get(`table:${t}`)).toBe(q(`SELECT count(*) FROM ${t}`));
     }
+    // The synchronization records resolve the syncs: not unmapped.
+    expect(sink.unmappedCounts.has('table:CUPTI_ACTIVITY_KIND_SYNCHRONIZATION')).toBe(false);
     expect(sink.unmappedCounts.has('table:StringIds')).toBe(false);
   });
 });

@@ -9,14 +9,19 @@
  * - …MEMCPY with copyKind UVM_HTOD/UVM_DTOH/UVM_DTOD (11/12/13) → `obs_migrate` src → `peer` dst at
  *   `virtualAddress`, `cause` from `migrationCause` (see cuda-vocabulary.ts), plus the derived access
  *   of fault-caused ones (unified-memory-rows.ts).
- * - CUPTI_ACTIVITY_KIND_MEMSET → `write` by the GPU of `bytes` with no address (as the Kineto reader).
+ * - CUPTI_ACTIVITY_KIND_MEMSET → `memset` by the GPU of `bytes` on its stream, no address (as the Kineto reader).
  * - CUPTI_ACTIVITY_KIND_KERNEL → `kernel` (name: demangled, via StringIds).
  * - CUPTI_ACTIVITY_KIND_RUNTIME (CUDA runtime/driver API calls, names via StringIds without the
- *   `_v7000` suffix): launches and memcpy/memset calls → `submit` by cpu0 with corr, `…Synchronize` →
- *   `sync` by cpu0 (the Kineto reader's rule, cuda-vocabulary.ts apiCallOp); allocation calls
+ *   `_v7000` suffix): launches and memcpy/memset calls → `submit` by cpu0 with corr and `stream` = the
+ *   calling thread (`globalTid`, numbered in order of first appearance); synchronising calls → `sync`
+ *   and cudaStreamWaitEvent → `wait`, resolved once the file is read (derive/stream-dependencies.ts;
+ *   the Kineto reader's rules, derive/runtime-calls.ts), with the stream and device a call concerns
+ *   taken from its CUPTI_ACTIVITY_KIND_SYNCHRONIZATION record (same correlationId) when there is one.
+ *   The record's `syncType` is not trusted (the shared export labels its cudaStreamSynchronize calls
+ *   "Stream wait sync"): the call's name says the kind, the record only its stream and device; allocation calls
  *   (`cudaMalloc*`, `cudaHostAlloc`, `cudaFree*`, `cuMemAlloc*` …) are the alloc/free rows of their
  *   memory usage event (same correlationId) — without one the call records no size or address and is
- *   counted as unmapped `cuda_runtime:<name> (<why>)`; others → unmapped `cuda_runtime:<name>`. (CUPTI_ACTIVITY_KIND_SYNCHRONIZATION repeats those syncs: counted only.)
+ *   counted as unmapped `cuda_runtime:<name> (<why>)`; others → unmapped `cuda_runtime:<name>`.
  * - CUDA_GPU_MEMORY_USAGE_EVENTS → `alloc`/`free` (device memory owned by its GPU, the rest by cpu0),
  *   `obj` = the event's name or `mem@0x<addr>#<n>` (allocation-names.ts: n-th allocation at that
  *   address; #0 = allocated before the capture).
@@ -40,7 +45,7 @@ import { withImpliedAllocations } from './implied-allocations.ts';
 import { withImpliedFirstTouch } from './derive/implied-first-touch.ts';
 import {
   ACCESS_TYPE_FALLBACK, COPY_KIND_FALLBACK, MIGRATION_CAUSE_FALLBACK, NSYS_MEM_KIND_FALLBACK,
-  apiAllocationCall, apiCallOp, apiName, faultAccessOf, memKindOf, migrationCauseOf, type CopySide,
+  apiAllocationCall, apiName, faultAccessOf, memKindOf, migrationCauseOf, type CopySide,
 } from './sqlite/cuda-vocabulary.ts';
 import { CuptiSqliteFile, withCuptiFile } from './sqlite/cupti-file.ts';
 import {
@@ -50,17 +55,20 @@ import { addDevices, addSourceInfo, type DeviceInfo } from './sqlite/source-meta
 import { UnifiedMemoryRows } from './sqlite/unified-memory-rows.ts';
 import { PAGE_SIZE, type Addr, type Bytes, type Ns } from './trace/units.ts';
 import { clearRow } from './trace/writer.ts';
+import { CpuThreads } from './derive/cpu-threads.ts';
+import { runtimeCallKind, submits } from './derive/runtime-calls.ts';
 
 const T = {
   memcpy: 'CUPTI_ACTIVITY_KIND_MEMCPY',
   memset: 'CUPTI_ACTIVITY_KIND_MEMSET',
   kernel: 'CUPTI_ACTIVITY_KIND_KERNEL',
   runtime: 'CUPTI_ACTIVITY_KIND_RUNTIME',
+  synchronization: 'CUPTI_ACTIVITY_KIND_SYNCHRONIZATION',
   memUsage: 'CUDA_GPU_MEMORY_USAGE_EVENTS',
   cpuFaults: 'CUDA_UM_CPU_PAGE_FAULT_EVENTS',
   gpuFaults: 'CUDA_UM_GPU_PAGE_FAULT_EVENTS',
 } as const;
-const MAPPED_TABLES: ReadonlySet<string> = new Set(Object.values(T));
+const MAPPED_TABLES: ReadonlySet<string> = new Set(Object.values(T).filter((t) => t !== T.synchronization));
 
 /** Tables that describe the capture rather than events: never "unmapped". */
 const DESCRIPTIVE = /^(ENUM_|TARGET_INFO_|META_DATA_|sqlite_|ANALYSIS_)|^(StringIds|ThreadNames|PROCESSES|ProcessStreams|EXPORT_META_DATA|CUDA_CALLCHAINS|UnwindMethodType|ThreadNames|OSRT_CALLCHAINS|SAMPLING_CALLCHAINS)$/;
@@ -117,6 +125,8 @@ function nsysBase(db: Db, tables: Set<string>): bigint {
 
 class NsysFile extends CuptiSqliteFile {
   private memUsageCorrs: Set<number> | undefined;
+  /** CPU threads that made runtime calls (META.sourceInfo) */
+  private cpuThreads = 0;
 
   constructor(file: string, db: Db, tables: Set<string>, sink: RowSink) {
     super(file, db, tables, sink, { strings: { table: 'StringIds', id: 'id' }, deviceRequired: false, base: nsysBase(db, tables) });
@@ -135,8 +145,10 @@ class NsysFile extends CuptiSqliteFile {
     if (this.tables.has(T.memUsage)) this.memoryUsage();
     if (this.tables.has(T.cpuFaults)) this.cpuFaults(um);
     if (this.tables.has(T.gpuFaults)) this.gpuFaults(um);
+    if (this.tables.has(T.synchronization)) this.synchronizations();
+    this.streamDeps.emit(this.sink);
     this.devices();
-    this.countUnmappedTables((t) => MAPPED_TABLES.has(t) || DESCRIPTIVE.test(t));
+    this.countUnmappedTables((t) => MAPPED_TABLES.has(t) || t === T.synchronization || DESCRIPTIVE.test(t));
   }
 
   private enumOf(table: string, fallback: ReadonlyMap<number, string>): Map<number, string> {
@@ -176,32 +188,37 @@ class NsysFile extends CuptiSqliteFile {
     ])) {
       this.gpuActivity(check, v, 'kernel');
       r.name = this.optString(check, 'demangledName', v[6]);
-      this.sink.append(r);
+      this.appendGpuOp(r.agent);
     }
   }
 
   private apiCalls(): void {
     const check = new RowCheck(this.file, T.runtime);
     const r = this.row;
+    const threads = new CpuThreads();
     for (const v of this.rows(T.runtime, [
       { names: ['start'], required: true, time: true }, { names: ['end'], required: true, time: true },
-      { names: ['correlationId'] }, { names: ['nameId'], required: true },
+      { names: ['correlationId'] }, { names: ['nameId'], required: true }, { names: ['globalTid'] },
     ])) {
       check.rowid = v[0] as number;
       const name = apiName(this.optString(check, 'nameId', v[4]) ?? '');
-      const op = apiCallOp(name);
-      if (!op) {
+      const kind = runtimeCallKind(name);
+      if (!kind) {
         if (apiAllocationCall(name)) this.allocationCall(check, name, v[3]);
         else this.sink.unmapped(`cuda_runtime:${name}`);
         continue;
       }
       clearRow(r);
       const ts = check.int('start', v[1]);
-      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = op; r.agent = 'cpu0';
+      r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = 'submit'; r.agent = 'cpu0';
       r.corr = check.optInt('correlationId', v[3]);
+      r.stream = threads.of(v[5] === null || v[5] === undefined ? 0 : String(v[5]));
       r.name = name;
-      this.sink.append(r);
+      this.streamDeps.call('cpu0', r.stream, r.ts, r.dur, r.corr, kind, name);
+      if (submits(kind)) this.sink.append(r);
+      else if (kind === 'event-record') this.sink.unmapped(`cuda_runtime:${name}`);
     }
+    if (threads.count > 0) this.cpuThreads = threads.count;
   }
 
   /**
@@ -256,6 +273,26 @@ class NsysFile extends CuptiSqliteFile {
     }
   }
 
+  /**
+   * CUPTI synchronization records: the device and stream each synchronising call concerns (a stream id
+   * of 0xffffffff / −1 = none: a context sync). Only the first record of a correlation id counts.
+   */
+  private synchronizations(): void {
+    const check = new RowCheck(this.file, T.synchronization);
+    const seen = new Set<number>();
+    for (const v of this.rows(T.synchronization, [{ names: ['correlationId'] }, { names: ['deviceId'] }, { names: ['streamId'] }])) {
+      check.rowid = v[0] as number;
+      const corr = check.optInt('correlationId', v[1]);
+      if (corr === null || seen.has(corr)) continue;
+      seen.add(corr);
+      const stream = v[3] === null ? null : check.signedInt('streamId', v[3]);
+      this.streamDeps.recorded('cpu0', corr, {
+        gpu: `gpu${check.optInt('deviceId', v[2]) ?? 0}`,
+        stream: stream === null || stream < 0 || stream >= 0xffffffff ? null : stream,
+      });
+    }
+  }
+
   private cpuFaults(um: UnifiedMemoryRows): void {
     const check = new RowCheck(this.file, T.cpuFaults);
     for (const v of this.rows(T.cpuFaults, [{ names: ['start'], required: true, time: true }, { names: ['address'], required: true }])) {
@@ -306,6 +343,7 @@ class NsysFile extends CuptiSqliteFile {
     }
     addDevices(this.sink, devices);
     const meta: Record<string, unknown> = { file: basename(this.file), baseNs: this.base.toString() };
+    if (this.cpuThreads > 0) meta.cpuThreads = this.cpuThreads;
     for (const m of this.allRows('META_DATA_EXPORT')) {
       if (m.name === 'EXPORT_SCHEMA_VERSION') meta.schemaVersion = m.value;
       if (m.name === 'EXPORT_PRODUCT_VERSION') meta.productVersion = m.value;

@@ -5,7 +5,7 @@
  *
  * Native file mapping (CUPTI activity records; agents `gpu<deviceId>`, host `cpu0`):
  * - CUPTI_ACTIVITY_KIND_KERNEL / _CONCURRENT_KERNEL → `kernel` (name via StringTable, stream, corr).
- * - CUPTI_ACTIVITY_KIND_MEMCPY / _MEMCPY2 (peer copies) → `copy`, as in nsys.ts; _MEMSET → `write` by
+ * - CUPTI_ACTIVITY_KIND_MEMCPY / _MEMCPY2 (peer copies) → `copy`, as in nsys.ts; _MEMSET → `memset` by
  *   the GPU of `bytes` without address (as nsys.ts and the Kineto reader).
  * - CUPTI_ACTIVITY_KIND_UNIFIED_MEMORY_COUNTER: counterKind 1/2/8 (bytes HtoD/DtoH/DtoD) →
  *   `obs_migrate` (value = bytes, cause from `flags`), 3 (CPU page fault) → `obs_fault` of cpu0,
@@ -126,7 +126,7 @@ class NvprofFile extends CuptiSqliteFile {
     ])) {
       this.gpuActivity(check, v, 'kernel');
       r.name = this.stringOf(check, 'name', v[6]);
-      this.sink.append(r);
+      this.appendGpuOp(r.agent);
     }
   }
 

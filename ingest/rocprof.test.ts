@@ -49,17 +49,20 @@ describe('rocprof: the hand-written fixture, row by row', () => {
     // B + 1001, so ts = n − 1001 and dur = end − start, exact to the nanosecond.
     const addr = 0x7f0000200000;
     expect([...sink.rows].sort(byTs)).toEqual([
-      row({ ts: 0, dur: 2500, op: 'submit', agent: 'cpu0', corr: 2, name: 'hipMemcpyAsync' }),
+      // HIP calls: stream = the calling thread (thread_id 4242 → thread 0).
+      row({ ts: 0, dur: 2500, op: 'submit', agent: 'cpu0', stream: 0, corr: 2, name: 'hipMemcpyAsync' }),
       row({ ts: 500, dur: 100, op: 'alloc', agent: 'gpu0', addr, bytes: 2097152, obj: 'mem@0x7f0000200000#1', mem: 'device', corr: 1 }),
       row({ ts: 1000, dur: 1000, op: 'copy', agent: 'cpu0', peer: 'gpu0', bytes: 4096, corr: 2, name: 'MEMORY_COPY_HOST_TO_DEVICE' }),
-      row({ ts: 3000, dur: 200, op: 'submit', agent: 'cpu0', corr: 3, name: 'hipLaunchKernel' }),
+      row({ ts: 3000, dur: 200, op: 'submit', agent: 'cpu0', stream: 0, corr: 3, name: 'hipLaunchKernel' }),
       row({ ts: 4002, dur: 4004, op: 'kernel', agent: 'gpu0', stream: 3, corr: 3, name: 'vecadd' }),
       // kernel 2 has no formatted name: the demangled one.
       row({ ts: 5000, dur: 500, op: 'kernel', agent: 'gpu1', stream: 4, corr: 5, name: 'reduce(float*)' }),
       // kernel 9 is not among the kernel symbols.
       row({ ts: 8100, dur: 100, op: 'kernel', agent: 'gpu0', stream: 3, corr: 6, name: null }),
       row({ ts: 9000, dur: 2000, op: 'copy', agent: 'gpu0', peer: 'gpu1', bytes: 1048576, mem: 'device', corr: 7, name: 'MEMORY_COPY_DEVICE_TO_DEVICE' }),
-      row({ ts: 11500, dur: 400, op: 'sync', agent: 'cpu0', corr: 8, name: 'hipStreamSynchronize' }),
+      // hipStreamSynchronize (11500..11900) names no stream: of the ops started or launched before 11500, the
+      // DtoD copy (corr 7) ends latest (11000) by 11900, so the sync waits for it.
+      row({ ts: 11500, dur: 400, op: 'sync', agent: 'cpu0', stream: 0, corr: 7, name: 'hipStreamSynchronize' }),
       // The free has agent handle 0 and size 0: agent, size and object come from its allocation.
       row({ ts: 12000, dur: 100, op: 'free', agent: 'gpu0', addr, bytes: 2097152, obj: 'mem@0x7f0000200000#1', mem: 'device', corr: 10 }),
       // A free of memory allocated before the trace: object #0, size unknown, pinned host memory of cpu0.

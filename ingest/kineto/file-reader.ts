@@ -9,9 +9,13 @@
  * - `gpu_memcpy` (`Memcpy`) → `copy` from the source side (agent) to the destination side (peer), bytes
  *   from args.bytes or, on ROCm, from the runtime call with the same correlation (args.size/bytes);
  *   `mem` = the host side's memory kind (pinned/pageable) or `device` for device-to-device copies;
- * - `gpu_memset` (`Memset`) → `write` by the GPU with bytes and no address;
+ * - `gpu_memset` (`Memset`) → `memset` by the GPU with bytes, stream, corr and no address;
  * - runtime/driver (`cuda_runtime`, `cuda_driver`, legacy `Runtime`): launches (any name with
- *   "Launch") and memcpy/memset calls → `submit` by the CPU with corr; `…Synchronize` → `sync`;
+ *   "Launch") and memcpy/memset calls → `submit` by the CPU with corr and `stream` = the calling
+ *   thread (`pid`/`tid` numbered in order of first appearance, derive/cpu-threads.ts); synchronising
+ *   calls → `sync` and cudaStreamWaitEvent → `wait`, resolved once the file is read
+ *   (derive/stream-dependencies.ts: what each waits for, recorded or inferred); `cuda_sync` events
+ *   (PyTorch's `enable_cuda_sync_events`) record the stream / event a sync or wait concerns;
  * - `[memory]` allocator instants → `alloc` (Bytes > 0) / `free` (Bytes < 0) at Addr, objects named
  *   `mem@0x<addr>#<n>` (n-th allocation at that address in this file; #0 = allocated before the trace);
  * - everything else is counted in `sink.unmapped` by category (runtime calls by `category:name`).
@@ -27,7 +31,9 @@ import { clearRow, emptyRow, type TraceRow } from '../trace/writer.ts';
 import { sourceChunks } from '../io/byte-stream.ts';
 import { TraceJsonScanner } from '../io/json-scanner.ts';
 import { parseMemcpyKind } from './memcpy-kind.ts';
-import { MEMCPY_API, runtimeCallOp } from './runtime-call.ts';
+import { CpuThreads } from '../derive/cpu-threads.ts';
+import { MEMCPY_API, runtimeCallKind, submits } from '../derive/runtime-calls.ts';
+import { StreamDependencies } from '../derive/stream-dependencies.ts';
 import { durationNs, localNs } from './timestamp.ts';
 
 /** What one file contributed, for the merge step. */
@@ -40,6 +46,8 @@ export interface KinetoFileResult {
   /** Smallest local time of a staged row (Infinity when none). */
   minLocalNs: number;
   rank: number | null;
+  /** Process ids of the file's runtime calls (one for a file of one process). */
+  pids: number[];
   /** GPU device ids the rows use. */
   devicesUsed: Set<number>;
   deviceProperties: Record<string, unknown>[];
@@ -105,6 +113,11 @@ export class KinetoFileReader {
   private readonly info = new Map<string, unknown>();
   private readonly devicesUsed = new Set<number>();
   private rows = 0;
+  /** CPU threads (pid/tid) → the `stream` of CPU rows */
+  private readonly threads = new CpuThreads();
+  /** runtime calls and GPU ops, for the sync and wait rows */
+  private readonly deps = new StreamDependencies();
+  private readonly pids = new Set<number>();
 
   // [memory] objects, per local agent (allocation-names.ts).
   private readonly objects = new AllocationNames();
@@ -118,7 +131,8 @@ export class KinetoFileReader {
   private index = 0;
   private text = '';
 
-  constructor(private readonly file: string, private readonly stage: RowSink, private readonly sink: RowSink) {}
+  /** `stage` takes the rows; `sink` counts what does not map. */
+  constructor(private readonly file: string, private readonly stage: RowSink, private readonly sink: Pick<RowSink, 'unmapped'>) {}
 
   /** Streams the file through the scanner into the staging sink. */
   async read(ctx: IngestContext, progressBase: number): Promise<KinetoFileResult> {
@@ -136,6 +150,9 @@ export class KinetoFileReader {
     scanner.end();
     if (!scanner.hadTraceEvents) throw new BadInputError(this.file, undefined, 'traceEvents', 'missing (not a Kineto/Chrome trace)');
     this.flushPendingCopies();
+    // Sync and wait rows go to the staging run with the others (file-local agents and times).
+    this.deps.emit({ append: (r) => this.append(r), unmapped: (kind, n) => this.sink.unmapped(kind, n) });
+    if (this.threads.count > 0) this.info.set('cpuThreads', this.threads.count);
     if (scanner.repaired > 0) this.info.set('nonFiniteNumbersReadAsNull', scanner.repaired);
     return {
       file: this.file,
@@ -143,6 +160,7 @@ export class KinetoFileReader {
       baseTimeNs: this.baseTimeNs,
       minLocalNs: this.minLocal,
       rank: this.rank,
+      pids: [...this.pids].sort((a, b) => a - b),
       devicesUsed: this.devicesUsed,
       deviceProperties: this.deviceProperties,
       info: Object.fromEntries(this.info),
@@ -212,6 +230,7 @@ export class KinetoFileReader {
     const cat = e.cat;
     if (cat !== undefined && typeof cat !== 'string') this.bad('cat', `is not a string (got ${JSON.stringify(cat)})`);
     const category = cat === undefined ? undefined : CATEGORY[cat];
+    if (cat === 'cuda_sync' && e.ph === 'X') return this.cudaSync(e);
     if (category !== undefined && e.ph === 'X') {
       switch (category) {
         case 'kernel': return this.kernel(e);
@@ -231,6 +250,7 @@ export class KinetoFileReader {
     r.stream = this.stream(e, args);
     r.corr = this.optionalId(args, 'correlation');
     r.name = this.name(e);
+    this.deps.gpuOp(r.agent, r.stream, r.ts, r.dur, r.corr);
     // NCCL kernels carry their collective (name, sizes, group) — the canonical row cannot say it.
     if (args['Collective name'] !== undefined) this.sink.unmapped('kernel:collective info');
     this.emit();
@@ -257,6 +277,7 @@ export class KinetoFileReader {
     r.stream = this.stream(e, args);
     r.corr = this.optionalId(args, 'correlation');
     r.name = label;
+    this.deps.gpuOp(this.gpu(device), r.stream, r.ts, r.dur, r.corr);
     const bytes = this.optionalBytes(args, 'bytes');
     if (bytes !== null) { r.bytes = bytes as Bytes; this.emit(); return; }
     // ROCm: no bytes on the GPU side; the runtime call (hipMemcpy*, args.size) has them.
@@ -272,28 +293,58 @@ export class KinetoFileReader {
 
   private memset(e: Json): void {
     const args = this.args(e);
-    const r = this.begin(e, 'write', true);
+    const r = this.begin(e, 'memset', true);
     r.agent = this.gpu(this.device(e, args));
     r.bytes = this.optionalBytes(args, 'bytes') as Bytes | null;
     if (r.bytes === null) this.sink.unmapped('gpu_memset:bytes unknown');
     r.stream = this.stream(e, args);
     r.corr = this.optionalId(args, 'correlation');
     r.name = this.name(e);
+    this.deps.gpuOp(r.agent, r.stream, r.ts, r.dur, r.corr);
     this.emit();
   }
 
   private runtime(e: Json, category: string): void {
     const args = this.args(e);
     const name = this.name(e);
+    if (typeof e.pid === 'number') this.pids.add(e.pid);
     const corr = this.optionalId(args, 'correlation');
     if (corr !== null && MEMCPY_API.test(name)) this.noteCopySize(args, corr);
-    const op = runtimeCallOp(name);
-    if (op === null) { this.sink.unmapped(`${category}:${name}`); return; }
-    const r = this.begin(e, op, true);
+    const kind = runtimeCallKind(name);
+    if (kind === null) { this.sink.unmapped(`${category}:${name}`); return; }
+    const r = this.begin(e, 'submit', true);
     r.agent = LOCAL_CPU;
+    r.stream = this.threads.of(`${String(e.pid)}/${String(e.tid)}`);
     r.corr = corr;
     r.name = name;
-    this.emit();
+    this.deps.call(LOCAL_CPU, r.stream, r.ts, r.dur, corr, kind, name);
+    // Syncs and waits become rows once every GPU op is known; an event record only helps resolve them.
+    if (submits(kind)) this.emit();
+    else if (kind === 'event-record') this.sink.unmapped(`${category}:${name}`);
+  }
+
+  /**
+   * A `cuda_sync` event (Kineto's CUPTI synchronization activity, `pid` = device, `tid` = stream):
+   * records, for the runtime call with its `correlation`, the stream synchronised or waiting
+   * (`stream`, −1 for context syncs) and, for event syncs and stream waits, `wait_on_stream` and
+   * `wait_on_cuda_event_record_corr_id` (−1 when unknown).
+   */
+  private cudaSync(e: Json): void {
+    const args = this.args(e);
+    const corr = this.optionalId(args, 'correlation');
+    if (corr === null) { this.sink.unmapped('cuda_sync:no correlation'); return; }
+    const signed = (key: string): number | null => {
+      const v = args[key];
+      if (v === undefined) return null;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.bad(`args.${key}`, `is not an integer (got ${JSON.stringify(v)})`);
+      return v < 0 || v > INT32_MAX ? null : v;
+    };
+    this.deps.recorded(LOCAL_CPU, corr, {
+      gpu: this.gpu(this.device(e, args)),
+      stream: signed('stream'),
+      waitOnStream: signed('wait_on_stream'),
+      recordCorr: signed('wait_on_cuda_event_record_corr_id'),
+    });
   }
 
   /** ROCm runtime memcpy calls carry the size (`size` or `bytes`, numbers or strings). */

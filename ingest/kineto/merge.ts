@@ -38,8 +38,12 @@ export interface MergePlan {
 
 const compareNumbers = (a: number, b: number): number => a - b;
 
-export function planMerge(files: readonly KinetoFileResult[]): MergePlan {
-  const single = files.length === 1;
+/**
+ * `renumber` (a `--rank`/`--pid` selection): name the kept process and its GPUs as several files are
+ * named (cpu0; gpu0… over the devices used), even when one file is kept.
+ */
+export function planMerge(files: readonly KinetoFileResult[], renumber = false): MergePlan {
+  const single = files.length === 1 && !renumber;
   // Process order: by rank, then input order.
   const order = files.map((_, i) => i).sort((a, b) => {
     const ra = files[a]!.rank ?? Infinity;
@@ -54,7 +58,7 @@ export function planMerge(files: readonly KinetoFileResult[]): MergePlan {
     const r = files[f]!;
     const cpu = single ? LOCAL_CPU : `cpu${k}`;
     agents[f]!.set(LOCAL_CPU, cpu);
-    if (!single) objectPrefix[f] = `${cpu}:`;
+    if (files.length > 1) objectPrefix[f] = `${cpu}:`;
     devices.push({ agent: cpu, kind: 'process', file: basename(r.file), ...(r.rank === null ? {} : { rank: r.rank }) });
     // One file: every device of deviceProperties keeps its id; several: only the devices used, renumbered.
     const ids = single

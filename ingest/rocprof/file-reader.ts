@@ -14,8 +14,11 @@
  * - memory_copy → `copy` from src_agent to dst_agent with bytes (`mem` = device for GPU-to-GPU);
  * - memory_allocation ALLOCATE/FREE → `alloc`/`free` at the address (objects `mem@0x<addr>#<n>` as in
  *   the Kineto reader; a free takes agent, size and object of its allocation);
- * - hip_api launches and memcpy/memset calls → `submit`, `…Synchronize` → `sync` (kineto/runtime-call.ts)
- *   by `cpu0`: the record does not say which socket the calling thread ran on;
+ * - hip_api launches and memcpy/memset calls → `submit` by `cpu0` (the record does not say which socket
+ *   the calling thread ran on), `stream` = its `thread_id` numbered in order of first appearance
+ *   (derive/cpu-threads.ts); synchronising calls → `sync`, hipStreamWaitEvent → `wait`, resolved once
+ *   the file is read (derive/stream-dependencies.ts, derive/runtime-calls.ts). rocprofv3 has no
+ *   memset activity: a hipMemset's GPU work is a kernel dispatch;
  * - everything else is counted in `sink.unmapped` (per record array, per unmapped HIP call, …).
  */
 import { BadInputError } from '../../common/bad-input.ts';
@@ -23,7 +26,9 @@ import { AllocationNames } from '../allocation-names.ts';
 import type { IngestContext, RowSink } from '../format.ts';
 import { sourceChunks } from '../io/byte-stream.ts';
 import { JsonStreamScanner, type JsonPath, type PathPlan } from '../io/json-scanner.ts';
-import { runtimeCallOp } from '../kineto/runtime-call.ts';
+import { CpuThreads } from '../derive/cpu-threads.ts';
+import { runtimeCallKind, submits } from '../derive/runtime-calls.ts';
+import { StreamDependencies } from '../derive/stream-dependencies.ts';
 import type { MemKind, Op } from '../trace/schema.ts';
 import { parseInteger, type Addr, type Bytes, type Ns } from '../trace/units.ts';
 import { clearRow, emptyRow, type TraceRow } from '../trace/writer.ts';
@@ -85,6 +90,8 @@ export class RocprofFileReader {
   /** Elements per streamed array, by path below the tool entry (`buffer_records.kernel_dispatch`). */
   private readonly records = new Map<string, number>();
   private sawRoot = false;
+  private readonly threads = new CpuThreads();
+  private readonly deps = new StreamDependencies();
 
   // Per-record context for error messages.
   private line = 0;
@@ -113,6 +120,7 @@ export class RocprofFileReader {
     for await (const chunk of sourceChunks(this.file, (n) => ctx.progress(n))) scanner.push(chunk);
     scanner.end();
     if (!this.sawRoot) throw new BadInputError(this.file, undefined, ROOT_KEY, 'missing (not a rocprofv3 JSON file)');
+    this.deps.emit({ append: (r) => this.emitRow(r), unmapped: (kind, n) => this.sink.unmapped(kind, n) });
     if (scanner.repaired > 0) this.sink.unmapped('json:non-finite numbers read as null', scanner.repaired);
     return {
       minLocalNs: this.minLocal,
@@ -238,6 +246,7 @@ export class RocprofFileReader {
     const id = this.integer(info, 'kernel_id', 'dispatch_info.kernel_id');
     r.name = entry.kernelNames.get(id) ?? null;
     if (r.name === null) this.sink.unmapped('kernel_dispatch:kernel name unknown');
+    this.deps.gpuOp(r.agent, r.stream, r.ts, r.dur, r.corr);
     this.emit();
   }
 
@@ -252,6 +261,8 @@ export class RocprofFileReader {
     if (src.gpu && dst.gpu) r.mem = 'device';
     r.corr = this.correlation(e);
     r.name = this.operationName(entry, e);
+    // The copy engine of the GPU side does the work (the destination's when both are GPUs).
+    this.deps.gpuOp(dst.gpu ? dst.agent : src.agent, null, r.ts, r.dur, r.corr);
     this.emit();
   }
 
@@ -308,13 +319,16 @@ export class RocprofFileReader {
   private hipApi(entry: ToolEntry, e: Json): void {
     const name = this.operationName(entry, e);
     if (name === null) { this.sink.unmapped('hip_api:operation unknown'); return; }
-    const op = runtimeCallOp(name);
-    if (op === null) { this.sink.unmapped(`hip_api:${name}`); return; }
-    const r = this.begin(e, op);
+    const kind = runtimeCallKind(name);
+    if (kind === null) { this.sink.unmapped(`hip_api:${name}`); return; }
+    const r = this.begin(e, 'submit');
     r.agent = HOST_AGENT;
+    r.stream = this.threads.of(e.thread_id === undefined ? 0 : String(e.thread_id));
     r.corr = this.correlation(e);
     r.name = name;
-    this.emit();
+    this.deps.call(HOST_AGENT, r.stream, r.ts, r.dur, r.corr, kind, name);
+    if (submits(kind)) this.emit();
+    else if (kind === 'event-record') this.sink.unmapped(`hip_api:${name}`);
   }
 
   // ---- fields ----
@@ -384,8 +398,9 @@ export class RocprofFileReader {
     return r;
   }
 
-  private emit(): void {
-    const r = this.row;
+  private emit(): void { this.emitRow(this.row); }
+
+  private emitRow(r: TraceRow): void {
     if (r.ts < this.minLocal) this.minLocal = r.ts;
     this.rows++;
     this.stage.append(r);

@@ -123,16 +123,6 @@ export const ACCESS_TYPE_FALLBACK: ReadonlyMap<number, string> = new Map(
 );
 
 /**
- * CUDA API calls worth a row, as the Kineto reader classifies them: launches and memcpy/memset calls
- * are `submit`s by the CPU (with the correlation id of the GPU work), `…Synchronize` calls are `sync`.
- */
-export function apiCallOp(name: string): 'submit' | 'sync' | undefined {
-  if (/Launch/.test(name) || /^(?:cuda|cu|hip)(?:Memcpy|Memset)/i.test(name)) return 'submit';
-  if (/Synchronize/.test(name)) return 'sync';
-  return undefined;
-}
-
-/**
  * Whether an API call allocates or frees memory (runtime `cudaMalloc`, `cudaMallocManaged`,
  * `cudaMallocHost`, `cudaHostAlloc`, `cudaMallocAsync`, `cudaMallocPitch`/`3D`/`Array`, `cudaFree*`;
  * driver `cuMemAlloc*`, `cuMemHostAlloc`, `cuMemFree*`). The call records only name and correlation

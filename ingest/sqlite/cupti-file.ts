@@ -16,6 +16,7 @@ import {
   RowCheck, countRows, openReadOnly, quoteIdent, selectList, tableColumns, tableNames, type Db, type WantedColumn,
 } from './database.ts';
 import type { Span } from './unified-memory-rows.ts';
+import { StreamDependencies } from '../derive/stream-dependencies.ts';
 
 /** How a reader's file differs from the other CUPTI reader's. */
 export interface CuptiFileLayout {
@@ -69,6 +70,8 @@ export function withCuptiFile(file: string, looksRight: (tables: Set<string>) =>
 export abstract class CuptiSqliteFile {
   /** The row every emitter fills and appends (the sink copies it). */
   protected readonly row = emptyRow();
+  /** GPU ops (and, for readers with runtime calls, the calls) for the sync and wait rows. */
+  protected readonly streamDeps = new StreamDependencies();
   private readonly strings = new Map<number, string>();
   private readonly stringStmt;
 
@@ -117,7 +120,7 @@ export abstract class CuptiSqliteFile {
    * Starts `this.row` from a CUPTI GPU activity row whose first columns are
    * rowid, start, end, deviceId, streamId, correlationId (kernels, memsets).
    */
-  protected gpuActivity(check: RowCheck, v: readonly unknown[], op: 'kernel' | 'write'): void {
+  protected gpuActivity(check: RowCheck, v: readonly unknown[], op: 'kernel' | 'memset'): void {
     const r = this.row;
     check.rowid = v[0] as number;
     clearRow(r);
@@ -125,6 +128,13 @@ export abstract class CuptiSqliteFile {
     r.ts = ts as Ns; r.dur = check.duration(ts, v[2]) as Ns; r.op = op;
     r.agent = this.gpuOf(check, v[3]);
     r.stream = check.stream('streamId', v[4]); r.corr = check.optInt('correlationId', v[5]);
+  }
+
+  /** Appends `this.row`, a GPU op run by `gpu` (kernel, copy, memset), and notes it for stream order. */
+  protected appendGpuOp(gpu: string): void {
+    const r = this.row;
+    this.streamDeps.gpuOp(gpu, r.stream, r.ts, r.dur, r.corr);
+    this.sink.append(r);
   }
 
   /**
@@ -161,13 +171,13 @@ export abstract class CuptiSqliteFile {
       r.bytes = bytes as Bytes; r.stream = stream; r.corr = corr;
       r.mem = copyMemKind(kind.src, kind.dst, memKindOf(srcSym), memKindOf(dstSym));
       r.name = copyName(kind, srcSym, dstSym);
-      this.sink.append(r);
+      this.appendGpuOp(`gpu${device}`);
     }
   }
 
   /**
-   * Every record of a memset table → `write` by the GPU of `bytes` with no address (as the Kineto
-   * reader). With `memKinds` the name says the memory (`Memset (Device)`), without it is `Memset`.
+   * Every record of a memset table → `memset` by the GPU of `bytes` on its stream, with no address
+   * (as the Kineto reader). With `memKinds` the name says the memory (`Memset (Device)`), without it is `Memset`.
    */
   protected memsetRows(table: string, memKinds?: ReadonlyMap<number, string>): void {
     const check = new RowCheck(this.file, table);
@@ -179,7 +189,7 @@ export abstract class CuptiSqliteFile {
     ];
     if (memKinds) wanted.push({ names: ['memKind'] });
     for (const v of this.rows(table, wanted)) {
-      this.gpuActivity(check, v, 'write');
+      this.gpuActivity(check, v, 'memset');
       r.bytes = check.int('bytes', v[6]) as Bytes;
       if (memKinds) {
         const kind = v[7] === null ? undefined : memKinds.get(check.signedInt('memKind', v[7]));
@@ -187,7 +197,7 @@ export abstract class CuptiSqliteFile {
       } else {
         r.name = 'Memset';
       }
-      this.sink.append(r);
+      this.appendGpuOp(r.agent);
     }
   }
 
