@@ -24,34 +24,44 @@ async function replayOps(platform: string): Promise<{ ops: Span[]; end: number }
   return { ops, end: model.endNs };
 }
 
-// Every number below is worked out by hand in fixtures/two-streams.csv's header comment (platform link
+// Every number is worked out by hand in fixtures/two-streams.csv's header comment (platform link
 // numbers from replay/platforms/*.yaml); corr 1..6 = C1, K1, K2, M, C2, K3.
-describe('stream-ordered replay of fixtures/two-streams.csv', () => {
-  it('a100-pcie4: every op on its stream after launch, previous op and event wait, copies and memset costed', async () => {
-    const { ops, end } = await replayOps('a100-pcie4');
-    expect(ops).toEqual([
-      { kind: 'copy', stream: 7, corr: 1, start: 15000, end: 2417000 },
-      { kind: 'kernel', stream: 7, corr: 2, start: 2422000, end: 3422000 },
-      { kind: 'kernel', stream: 13, corr: 3, start: 3427000, end: 3927000 },
-      { kind: 'memset', stream: 13, corr: 4, start: 3929000, end: 4026800 },
-      { kind: 'copy', stream: 13, corr: 5, start: 4029800, end: 4418500 },
+type Row = [StreamOpKind, number, number, number, number]; // kind, stream, corr, start, end
+const EXPECTED: Record<string, { why: string; ops: Row[]; end: number }> = {
+  'a100-pcie4': {
+    why: 'copies and the memset costed faster than observed pull every later op earlier',
+    ops: [
+      ['copy', 7, 1, 15000, 2417000],
+      ['kernel', 7, 2, 2422000, 3422000],
+      ['kernel', 13, 3, 3427000, 3927000],
+      ['memset', 13, 4, 3929000, 4026800],
+      ['copy', 13, 5, 4029800, 4418500],
       // launched after the sync on C2 returned 111,500 ns early: the thread moved with the GPU
-      { kind: 'kernel', stream: 7, corr: 6, start: 4448500, end: 4648500 },
-    ]);
+      ['kernel', 7, 6, 4448500, 4648500],
+    ],
     // the thread's last rows (frees at 4,770,000 observed) after cudaDeviceSynchronize: shift -111,500
-    expect(end).toBe(4658500);
-  });
+    end: 4658500,
+  },
+  'gtx1080ti-pcie3': {
+    why: 'the slower PCIe 3 link and GDDR5X push everything after the copies later, the CPU thread too',
+    ops: [
+      ['copy', 7, 1, 15000, 5317000],
+      ['kernel', 7, 2, 5322000, 6322000],
+      ['kernel', 13, 3, 6327000, 6827000],
+      ['memset', 13, 4, 6829000, 7141000],
+      ['copy', 13, 5, 7144000, 8142400],
+      ['kernel', 7, 6, 8172400, 8372400],
+    ],
+    end: 8382400,
+  },
+};
 
-  it('gtx1080ti-pcie3: the slower PCIe 3 link and GDDR5X push everything after the copies later', async () => {
-    const { ops, end } = await replayOps('gtx1080ti-pcie3');
-    expect(ops).toEqual([
-      { kind: 'copy', stream: 7, corr: 1, start: 15000, end: 5317000 },
-      { kind: 'kernel', stream: 7, corr: 2, start: 5322000, end: 6322000 },
-      { kind: 'kernel', stream: 13, corr: 3, start: 6327000, end: 6827000 },
-      { kind: 'memset', stream: 13, corr: 4, start: 6829000, end: 7141000 },
-      { kind: 'copy', stream: 13, corr: 5, start: 7144000, end: 8142400 },
-      { kind: 'kernel', stream: 7, corr: 6, start: 8172400, end: 8372400 },
-    ]);
-    expect(end).toBe(8382400);
-  });
+describe('stream-ordered replay of fixtures/two-streams.csv: every op after its launch, previous op and event wait', () => {
+  for (const [platform, want] of Object.entries(EXPECTED)) {
+    it(`${platform}: ${want.why}`, async () => {
+      const { ops, end } = await replayOps(platform);
+      expect(ops.map((o) => [o.kind, o.stream, o.corr, o.start, o.end])).toEqual(want.ops);
+      expect(end).toBe(want.end);
+    });
+  }
 });
