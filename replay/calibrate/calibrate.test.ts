@@ -108,3 +108,65 @@ describe('fitTransfers', () => {
     expect(fitTransfers([4096, 4096], [10, 12])).toBeNull();
   });
 });
+
+describe('hetmem calibrate on a trace\'s own copies (fixtures/ingest/copies-calibration.csv)', async () => {
+  const src = new URL('../../fixtures/ingest/copies-calibration.csv', import.meta.url).pathname;
+  const out = join(tmp, 'cal-copies');
+  const c = await calibrate({ source: src, platform: 'a100-pcie4', out });
+  const cc = c.copies!;
+
+  it('fits fixed cost + bandwidth per copy kind exactly (the fixture lies on a line per kind)', () => {
+    expect(cc.observed).toEqual({ 'HtoD pinned': 3, 'DtoH pinned': 2, 'DtoH pageable': 2, DtoD: 2 });
+    // HtoD pinned: 15000 − 5000 = 200000 B / 20 B/ns; two more points on the same line → 5000 ns + 20 GB/s.
+    expect(cc.fits['HtoD pinned']!.fixed_ns).toBeCloseTo(5000, 6);
+    expect(cc.fits['HtoD pinned']!.bandwidth_gbps).toBeCloseTo(20, 9);
+    // DtoH pinned: slope (103000 − 13000) / (1000000 − 100000) = 0.1 ns/B → 10 GB/s; 13000 − 10000 = 3000 ns.
+    expect(cc.fits['DtoH pinned']!.fixed_ns).toBeCloseTo(3000, 6);
+    expect(cc.fits['DtoH pinned']!.bandwidth_gbps).toBeCloseTo(10, 9);
+    // DtoD: slope 18000 / 9000000 = 0.002 ns/B → 500 GB/s; 4000 − 2000 = 2000 ns.
+    expect(cc.fits.DtoD!.bandwidth_gbps).toBeCloseTo(500, 6);
+    expect(cc.fits.DtoD!.fixed_ns).toBeCloseTo(2000, 6);
+    // DtoH pageable: 100 ns per 4 B → 0.04 GB/s, but its largest copy is 8 B: reported, not used.
+    expect(cc.fits['DtoH pageable']!.bandwidth_gbps).toBeCloseTo(0.04, 9);
+    expect(cc.used).toEqual({ HtoD: 'HtoD pinned', DtoH: 'DtoH pinned', DtoD: 'DtoD' });
+    expect(c.fits).toEqual({}); // no Unified Memory migrations in this trace
+  });
+
+  it('compares each size with the platform cost before and after calibration', () => {
+    const at = (rows: typeof cc.durations, kind: string, bytes: number) => rows.find((d) => d.direction === kind && d.bytes === bytes)!;
+    // a100-pcie4: 1 µs fixed + 2 PCIe hops × 500 ns + ceil(200000 / 26.5) = 2000 + 7548 = 9548 ns; observed 15000.
+    expect(at(cc.durations, 'HtoD pinned', 200000).modeled_ns).toBe(9548);
+    expect(at(cc.durations, 'HtoD pinned', 200000).median_rel_error).toBeCloseTo(5452 / 15000, 12);
+    // DtoD 1000000 B: 1000 + ceil(2 × 1000000 / 1555) = 1000 + 1287 = 2287 ns (read + write of device memory).
+    expect(at(cc.durations, 'DtoD', 1000000).modeled_ns).toBe(2287);
+    // Calibrated: transfer_fixed = mean(5000 − 1000, 3000 − 1000, 2000) = 2667 ns (one fixed cost for all):
+    // HtoD 200000 B: 2667 + 1000 + 200000 / 20 = 13667; DtoD 1000000 B: 2667 + 2000000 / 1000 = 4667.
+    expect(at(cc.durations_calibrated, 'HtoD pinned', 200000).modeled_ns).toBe(13667);
+    expect(at(cc.durations_calibrated, 'DtoD', 1000000).modeled_ns).toBe(4667);
+  });
+
+  it('writes calibrated.yaml with the fitted link bandwidths, GPU memory bandwidth and fixed cost', () => {
+    const { platform } = loadPlatform(join(out, 'calibrated.yaml'));
+    const link = (n: string) => platform.links.find((l) => l.name === n)!;
+    // Down (towards the GPU) = HtoD 20 GB/s, up = DtoH 10 GB/s on both PCIe hops; the NIC link untouched.
+    expect([link('cpu0-sw0').bandwidth, link('cpu0-sw0').bandwidthUp, link('sw0-gpu0').bandwidth, link('sw0-gpu0').bandwidthUp]).toEqual([20, 10, 20, 10]);
+    expect(link('sw0-nic0').bandwidth).toBe(26.5);
+    // GPU memory: 2 × 500 GB/s (a DtoD copy moves its bytes twice).
+    expect(platform.agents.find((a) => a.name === 'gpu0')).toMatchObject({ bandwidth: 1000 });
+    expect(platform.cost.transfer_fixed).toBe(2667);
+    expect(c.calibrated.transfer_fixed_ns).toBe(2667);
+  });
+});
+
+describe('fitTransfers keeps the per-transfer cost non-negative', () => {
+  it('fits through the origin when the free intercept is negative', () => {
+    // (1000, 50), (2000, 150), (3000, 250): the free line is −50 + x / 10. Through the origin the slope is
+    // Σxy / Σx² = (50000 + 300000 + 750000) / (1e6 + 4e6 + 9e6) = 1100000 / 14e6 = 11/140 ns/B → 140/11 GB/s.
+    // Residuals 50 − 550/7 = −200/7, 150 − 1100/7 = −50/7, 250 − 1650/7 = 100/7: SS_res = (40000 + 2500 + 10000) / 49
+    // = 52500/49; SS_tot = 100² + 0 + 100² = 20000 → r² = 1 − 52500 / 980000.
+    const f = fitTransfers([1000, 2000, 3000], [50, 150, 250])!;
+    expect(f.fixed_ns).toBe(0);
+    expect(f.bandwidth_gbps).toBeCloseTo(140 / 11, 9);
+    expect(f.r2).toBeCloseTo(1 - 52500 / 980000, 12);
+  });
+});

@@ -4,8 +4,10 @@
  * - each direction's fitted bandwidth on every non-DRAM link direction of the host ↔ GPU path (so it
  *   is that path's bottleneck, interconnect/topology.ts), the other direction made explicit
  *   (`bandwidth_up`) so that it keeps its value;
+ * - a fitted device-to-device copy (`deviceCopy`, copies.ts) sets each GPU's memory `bandwidth` to twice
+ *   the fitted copy bandwidth (a copy reads and writes device memory);
  * - `cost.transfer_fixed` = fitted per-transfer cost − the path's link latencies, averaged over the
- *   fitted directions (the model has one fixed cost for both directions; the per-direction residue is
+ *   fitted directions (the model has one fixed cost for every transfer; the per-direction residue is
  *   in calibration.json), never below 0.
  * Loadable with `--platform cal/calibrated.yaml`.
  */
@@ -23,7 +25,7 @@ export interface CalibratedPlatform { yaml: string; transfer_fixed_ns: number | 
 
 export function calibratedPlatformYaml(
   platformFile: string, platform: Platform, overrides: Record<string, string>, fits: Partial<Record<Direction, TransferFit | null>>,
-  gpus: readonly string[], source: string,
+  gpus: readonly string[], source: string, deviceCopy: TransferFit | null = null,
 ): CalibratedPlatform {
   const doc = parseDocument(readFileSync(platformFile, 'utf8'));
   for (const [key, value] of Object.entries(overrides)) {
@@ -58,6 +60,14 @@ export function calibratedPlatformYaml(
         linkValues[`${link.name}.${field}`] = fmtBw(fit.bandwidth_gbps);
       }
     }
+  }
+  if (deviceCopy) {
+    for (const gpu of gpus) {
+      if (!platform.agents.some((a) => a.name === gpu && a.kind === 'gpu')) continue;
+      doc.setIn(['agents', gpu, 'bandwidth'], fmtBw(2 * deviceCopy.bandwidth_gbps));
+      linkValues[`${gpu}.bandwidth`] = fmtBw(2 * deviceCopy.bandwidth_gbps);
+    }
+    fixedByDir.push(deviceCopy.fixed_ns);
   }
   let fixed: number | null = null;
   if (fixedByDir.length > 0) {

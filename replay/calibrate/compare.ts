@@ -12,8 +12,9 @@ export interface Side { count: number; bytes: number; histogram: Record<string, 
 export interface GroupComparison { direction: Direction; cause: string; observed: Side; predicted: Side; match: boolean }
 export interface BlockMismatch { block_addr: number; observed: string[]; predicted: string[] }
 export interface BlockComparison { blocks: number; matched: number; mismatches: BlockMismatch[] }
-export interface DurationComparison {
-  direction: Direction; bytes: number; n: number;
+export interface DurationComparison<D extends string = Direction> {
+  /** a migration direction (`HtoD`) or a copy kind (`HtoD pinned`, copies.ts) */
+  direction: D; bytes: number; n: number;
   observed_median_ns: number; modeled_ns: number | null;
   median_rel_error: number | null; p95_rel_error: number | null;
 }
@@ -95,30 +96,39 @@ export function compareBlocks(observed: Transfers, predicted: Transfers, anyDirs
   return { blocks: blocks.length, matched, mismatches };
 }
 
+/** Timed observations of one kind of transfer (migrations: transfers.ts; copies: copies.ts). */
+export interface DurationObservations<D extends string> {
+  count: number; dur: readonly number[]; bytes: readonly number[]; dir: readonly D[]; gpu: readonly string[];
+  /** the other GPU of a peer copy ('' otherwise) */
+  peer?: readonly string[];
+}
+
 /**
- * Per direction and exact size: every observed duration against `modeled(dir, gpu, bytes)` (the
- * model's cost of that transfer, without queueing), relative error |modeled − observed| / observed.
+ * Per direction (or copy kind) and exact size: every observed duration against `modeled(dir, gpu,
+ * bytes, peer)` (the model's cost of that transfer, without queueing), relative error |modeled −
+ * observed| / observed. Rows in `order` of direction, then by size.
  */
-export function compareDurations(observed: Transfers, modeled: (dir: Direction, gpu: string, bytes: number) => number | null): DurationComparison[] {
+export function compareDurations<D extends string>(observed: DurationObservations<D>, modeled: (dir: D, gpu: string, bytes: number, peer: string) => number | null,
+  order: readonly D[] = DIRECTIONS as readonly string[] as readonly D[]): DurationComparison<D>[] {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < observed.count; i++) {
     if (!(observed.dur[i]! > 0)) continue;
-    const k = `${observed.dir[i]}|${observed.bytes[i]}|${observed.gpu[i]}`;
+    const k = `${observed.dir[i]}|${observed.bytes[i]}|${observed.gpu[i]}|${observed.peer?.[i] ?? ''}`;
     let g = groups.get(k);
     if (!g) { g = []; groups.set(k, g); }
     g.push(i);
   }
-  const out: DurationComparison[] = [];
+  const out: DurationComparison<D>[] = [];
   for (const [k, idx] of groups) {
-    const [dir, bytesText, gpu] = k.split('|') as [Direction, string, string];
+    const [dir, bytesText, gpu, peer] = k.split('|') as [D, string, string, string];
     const bytes = Number(bytesText);
     const obs = idx.map((i) => observed.dur[i]!);
-    const m = modeled(dir, gpu, bytes);
+    const m = modeled(dir, gpu, bytes, peer);
     const errs = m === null ? [] : obs.map((d) => Math.abs(m - d) / d);
     out.push({
       direction: dir, bytes, n: obs.length, observed_median_ns: percentile(obs, 50), modeled_ns: m,
       median_rel_error: m === null ? null : percentile(errs, 50), p95_rel_error: m === null ? null : percentile(errs, 95),
     });
   }
-  return out.sort((a, b) => DIRECTIONS.indexOf(a.direction) - DIRECTIONS.indexOf(b.direction) || a.bytes - b.bytes);
+  return out.sort((a, b) => order.indexOf(a.direction) - order.indexOf(b.direction) || a.bytes - b.bytes);
 }
