@@ -37,6 +37,9 @@ describe('hetmem replay', () => {
     expect(r.status).toBe(0);
     // prefetch off: the one faulted page moves alone (4 KiB, no big-page growth)
     expect(r.stderr).toMatch(/migrations 1 \(4 KiB\): sys0->gpu0 1× 4 KiB/);
+    // the trace maps no peer: the summary says the P2P model had nothing to do; the UVM model did work
+    expect(r.stderr).toContain('  No peer mappings: the BAR/P2P model had nothing to map, so the BAR size does not matter here.\n');
+    expect(r.stderr).not.toContain('No managed or HMM memory');
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { overrides: Record<string, string> };
     expect(run.overrides).toEqual({ 'gpu0.memory': '8GiB', 'policy.prefetch': 'off' });
   });

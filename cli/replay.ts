@@ -1,3 +1,4 @@
+import { whatWasModeled } from '../reports/what-was-modeled.ts';
 import type { Command } from 'commander';
 import { collectMap, collectSet, parseEvents } from './replay-options.ts';
 import type { EventSelection } from '../replay/events.ts';
@@ -39,7 +40,9 @@ Exit codes: 0 ok, 2 bad input (trace row, platform key or --set problem), 1 inte
         `  modeled end ${formatNs(s.end_ns)}; migrations ${m.total.count} (${formatBytes(m.total.bytes)})${dirs ? `: ${dirs}` : ''}\n` +
         `  faults: gpu ${s.faults.gpu} in ${s.faults.gpu_batches} batches, cpu ${s.faults.cpu}; evictions ${s.evictions.count}; remote ${formatBytes(s.remote.bytes)}\n` +
         `  stall: ${Object.entries(s.stall_ns).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${formatNs(v)}`).join(', ') || 'none'}\n` +
-        p2pLine(s),
+        p2pLine(s) +
+        // what the trace gave the model nothing to do for, in a sentence each
+        whatWasModeled(s).map((m) => `  ${m.text.charAt(0).toUpperCase()}${m.text.slice(1)}\n`).join(''),
       );
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { report } from '../reports/report.ts';
+import { NO_FONT_HINT, pngFont } from '../reports/chart-files.ts';
 import { addOutOption, outPath, type OutFlags } from './output-option.ts';
 import { PARTIAL_FLAG, warnIfPartial } from './partial-sweep.ts';
 
@@ -12,12 +13,15 @@ export function registerReport(program: Command): void {
   addOutOption(cmd, 'file.html', 'report file; the CSVs go to <name>-data/ beside it', 'report.html')
     .option('--title <text>', 'page title')
     .option(...PARTIAL_FLAG)
+    .option('--charts-dir <dir>', 'also write every chart as a standalone SVG and PNG into this folder (<chart>.svg, <chart>.png, charts.csv)')
     .addHelpText('after', `
 Examples:
   hetmem report run/ -o run.html
-  hetmem report sweep/ -o out/report.html     # adds variant comparison and capacity planning`)
-    .action(async (dir: string, opts: { title?: string; partial?: boolean } & OutFlags) => {
-      const r = await report(dir, { out: outPath(opts, 'file.html'), title: opts.title, force: opts.force, partial: opts.partial });
+  hetmem report sweep/ -o out/report.html     # adds variant comparison and capacity planning
+  hetmem report sweep/ -o out/report.html --charts-dir out/charts   # plus one SVG and PNG per chart`)
+    .action(async (dir: string, opts: { title?: string; partial?: boolean; chartsDir?: string } & OutFlags) => {
+      if (opts.chartsDir !== undefined && !pngFont()) process.stderr.write(`hetmem report: ${NO_FONT_HINT}\n`);
+      const r = await report(dir, { out: outPath(opts, 'file.html'), title: opts.title, force: opts.force, partial: opts.partial, chartsDir: opts.chartsDir });
       warnIfPartial(dir, opts.partial);
       process.stdout.write(`${r.html}\n`);
     });

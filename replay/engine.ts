@@ -12,7 +12,7 @@
  * rest of the row loop is unchanged, and a trace without streams never enters the scheduler.
  */
 import { BadInputError } from '../common/bad-input.ts';
-import { startProgress } from '../common/progress.ts';
+import { startProgress, type Progress } from '../common/progress.ts';
 import { MEM_KINDS, OPS, type Op } from '../ingest/trace/schema.ts';
 import { TraceReader, type TraceBatch } from '../ingest/trace/reader.ts';
 import { Topology } from './interconnect/topology.ts';
@@ -64,7 +64,9 @@ export async function runEngine(
   const model = new MemoryModel(platform, topology);
   model.events.configure(events);
   const reader = await TraceReader.open(tracePath, { reuseBuffers: true, hash: true }); // batches are consumed one at a time
-  const progress = startProgress('replay', reader.numBatches, 'batches');
+  // Progress in trace rows. Batches are written full but the last, so batch 0's length × batches is
+  // the total until the last batch makes it exact.
+  let progress: Progress | null = null;
   let rowBase = 0;
   const advice = new Map<string, { advice: string; target: number }>();
   const streams = new StreamScheduler(model, hooks.gpuOp);
@@ -77,16 +79,18 @@ export async function runEngine(
     for (let k = 0; k < N; k++) {
       const b = await next!;
       next = k + 1 < N ? reader.batch(k + 1) : null;
+      progress ??= startProgress('replay', b.length * N, 'rows');
       replayBatch(model, b, tables(model, b, agentMap), rowBase, tracePath, advice, hooks, agentMap, streams);
       rowBase += b.length;
-      progress.update(k + 1);
+      if (k === N - 1) progress.setTotal(rowBase);
+      progress.update(rowBase);
     }
     sha256 = reader.sha256();
   } catch (e) {
     model.events.close();
     throw e;
   } finally {
-    progress.stop();
+    progress?.stop();
     // If replaying a batch failed, the read-ahead of the next one is abandoned: it must not surface as
     // an unhandled rejection (which would hide the real error) when the reader closes under it.
     next?.catch(() => {});

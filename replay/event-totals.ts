@@ -14,6 +14,9 @@ export class EventTotals {
   readonly remote: CountBytes = { count: 0, bytes: 0 };
   /** rows counted */
   rows = 0;
+  /** rows and bytes per event kind, indexed by the kind's string id (what a run modeled, by kind) */
+  readonly kindCount: number[] = [];
+  readonly kindBytes: number[] = [];
 
   constructor(private readonly kMigrate: number, private readonly kEvict: number, private readonly kRemote: number) {}
 
@@ -24,6 +27,8 @@ export class EventTotals {
     for (let i = from; i < to; i++) {
       const k = c.kind[i]!;
       const b = c.bytes[i]!;
+      this.kindCount[k] = (this.kindCount[k] ?? 0) + 1;
+      this.kindBytes[k] = (this.kindBytes[k] ?? 0) + (b === b ? b : 0); // NaN: an event without bytes
       if (k === kMigrate) {
         const s = c.src[i]!, d = c.dst[i]!, ca = c.cause[i]!;
         // Consecutive migrations mostly share their key: reuse the last entry before building a key.

@@ -152,6 +152,12 @@ export interface RunSummary {
   hazards: number;
   /** access/free/prefetch/advise rows whose address lies in no live allocation (skipped, counted) */
   unmapped_rows?: number;
+  /**
+   * every event the model emitted, counted per kind (EVENT_KINDS) whatever `--events` keeps: rows
+   * and bytes (e.g. `copy: {count: 1390, bytes: …}`), so a reader can say what the run modeled.
+   * Absent in runs written before it existed.
+   */
+  events_by_kind?: Record<string, CountBytes>;
 }
 
 /** run.json */

@@ -43,6 +43,7 @@ export const runSummarySchema = z.object({
   devobj: z.object({ cpu_faults: num, pte_zaps: num, moves: num, move_bytes: num }),
   hazards: num,
   unmapped_rows: num.optional(),
+  events_by_kind: z.record(z.string(), countBytes).optional(),
 });
 
 export const runInfoSchema = z.object({

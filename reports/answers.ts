@@ -10,9 +10,17 @@
 import type { Dataset, RunRef } from '../analysis/dataset.ts';
 import { resolveQuery } from '../analysis/query.ts';
 import { formatBytes, formatNs } from '../ingest/trace/units.ts';
-import { barCapacity, memoryCapacity } from './capacity.ts';
+import { barCapacity, memoryCapacity, MEMORY_KEY } from './capacity.ts';
+import { variantMagnitude } from '../analysis/variant-order.ts';
 import { chartData, num, str, type ReportContext } from './chart.ts';
 import { loadRunFacts } from './run-facts.ts';
+import { readSummary } from '../analysis/views.ts';
+import { mergedHeading } from './identical-figures.ts';
+import { join } from 'node:path';
+import { readRunInfo } from '../replay/run-schema.ts';
+import { RUN_FILES } from '../replay/run-output.ts';
+import { traceFootprint, traceFormat, tracePathOf } from './trace-footprint.ts';
+import { whatWasModeled, type ModeledTopic } from './what-was-modeled.ts';
 
 /** The key whose values split a sweep into independent workloads. */
 export const GROUP_KEY = 'workload';
@@ -75,18 +83,25 @@ export async function buildAnswers(ctx: ReportContext): Promise<AnswerGroup[]> {
     const sweep = ctx.dataset.kind === 'sweep';
     const where = (id: string) => (sweep ? ` (${ctx.label(id)})` : '');
 
+    // A training step's footprint, when the trace is a PyTorch ET or its GPU allocations replay as managed memory.
+    const footprint = await footprintAnswer(groupRunsList);
+    if (footprint) answers.push(footprint);
+
     // Device memory for a slowdown budget, when the memory axis was swept.
     const memory = memoryCapacity(ds, mine);
+    // Groups with the same answer (an axis that does not matter, like the BAR of a kernel that maps
+    // no peer) are said once, headed with the values they stand for.
+    const memoryBodies = new Map<string, string[]>();
     for (const a of memory.answers) {
-      const prefix = memory.answers.length > 1 ? `${a.group}: ` : '';
       const base = `${a.baseline.value} runs in ${formatNs(a.baseline.end_ns)}`;
       const smallest = a.tried[0]!;
-      answers.push({
-        chart: 'capacity-memory',
-        text: `${prefix}device memory for a ${Math.round(memory.budget * 100)} % slowdown budget: ${a.needed ? a.needed.value : 'none of the sizes tried'}`
-          + ` — ${base}${a.fullyResident ? ' with no eviction' : ` and still evicts ${plural(a.baseline.evictions, 'chunk')}`}`
-          + (smallest.value !== a.baseline.value ? `; at ${smallest.value} it takes ${formatNs(smallest.end_ns)} (${smallest.ratio.toFixed(2)}×) with ${plural(smallest.evictions, 'eviction')}.` : '.'),
-      });
+      const body = `device memory for a ${Math.round(memory.budget * 100)} % slowdown budget: ${a.needed ? a.needed.value : 'none of the sizes tried'}`
+        + ` — ${base}${a.fullyResident ? ' with no eviction' : ` and still evicts ${plural(a.baseline.evictions, 'chunk')}`}`
+        + (smallest.value !== a.baseline.value ? `; at ${smallest.value} it takes ${formatNs(smallest.end_ns)} (${smallest.ratio.toFixed(2)}×) with ${plural(smallest.evictions, 'eviction')}.` : '.');
+      memoryBodies.set(body, [...(memoryBodies.get(body) ?? []), a.group]);
+    }
+    for (const [body, groupsWithIt] of memoryBodies) {
+      answers.push({ chart: 'capacity-memory', text: memory.answers.length > 1 ? `${mergedHeading(groupsWithIt)}: ${body}` : body });
     }
 
     // Smallest BAR with no fallback, when the BAR axis was swept and peer mappings happened.
@@ -130,12 +145,10 @@ export async function buildAnswers(ctx: ReportContext): Promise<AnswerGroup[]> {
       answers.push({ text: 'no link carried any traffic.' });
     }
 
-    // What moved, and what the memory model had to work with.
+    // What moved; and, for a part of the model the trace gave nothing to do, one sentence saying so.
     const migrated = rows.reduce((s, r) => s + num(r.migrated_bytes), 0);
     const faults = rows.reduce((s, r) => s + num(r.gpu_faults) + num(r.cpu_faults), 0);
-    if (migrated === 0 && faults === 0) {
-      answers.push({ text: 'no migrations: nothing in the trace faulted on managed or HMM memory, so the UVM/HMM model had nothing to move.' });
-    } else {
+    if (migrated > 0 || faults > 0) {
       const most = [...rows].sort((x, y) => num(y.migrated_bytes) - num(x.migrated_bytes))[0]!;
       const least = [...rows].sort((x, y) => num(x.migrated_bytes) - num(y.migrated_bytes))[0]!;
       answers.push({
@@ -145,7 +158,52 @@ export async function buildAnswers(ctx: ReportContext): Promise<AnswerGroup[]> {
           : `migrations: ${formatBytes(num(most.migrated_bytes))} in ${plural(num(most.migrations), 'transfer')}, ${plural(num(most.gpu_faults), 'GPU fault')}, ${plural(num(most.cpu_faults), 'CPU fault')}, ${plural(num(most.evictions), 'eviction')}.`,
       });
     }
+    // the BAR answer above already says when no peer was mapped
+    answers.push(...modeledAnswers(ctx, groupRunsList, bar.answers.length > 0 ? ['p2p'] : []));
     out.push({ group, runs: groupRunsList, answers });
   }
   return out;
+}
+
+/**
+ * The what-was-modeled sentences (what-was-modeled.ts) of a group of runs: a topic is said when every
+ * run of the group has it (when some variants did model it, the other answers speak for them), once
+ * when the runs agree, else with the first run's numbers named.
+ */
+function modeledAnswers(ctx: ReportContext, runs: RunRef[], skip: readonly ModeledTopic[]): Answer[] {
+  const per = runs.map((r) => whatWasModeled(readSummary(r, ctx.dataset.root)));
+  const topics = [...new Set(per.flatMap((list) => list.map((m) => m.topic)))].filter((t) => !skip.includes(t));
+  const out: Answer[] = [];
+  for (const topic of topics) {
+    const texts = per.map((list) => list.find((m) => m.topic === topic)?.text);
+    if (texts.some((t) => t === undefined)) continue;
+    const distinct = [...new Set(texts as string[])];
+    out.push({ text: distinct.length === 1 ? distinct[0]! : `${distinct[0]!.replace(/\.$/, '')} (${ctx.label(runs[0]!.id)}; the numbers differ between variants).` });
+  }
+  return out;
+}
+
+/** Said for a trace ingested from a PyTorch Execution Trace, or replayed with `policy.device_alloc=managed`. */
+async function footprintAnswer(runs: RunRef[]): Promise<Answer | undefined> {
+  const infos = runs.map((r) => readRunInfo(join(r.dir, RUN_FILES.run), join(r.dir, RUN_FILES.run)));
+  const first = infos[0];
+  if (!first || infos.some((i) => i.trace.sha256 !== first.trace.sha256)) return undefined; // one trace per group, or say nothing
+  const path = tracePathOf(first.trace.path);
+  if (!path) return undefined;
+  const managed = infos.some((i) => (i.platform.resolved as { policy?: { device_alloc?: string } } | null)?.policy?.device_alloc === 'managed');
+  const format = await traceFormat(path);
+  if (format !== 'et' && !managed) return undefined;
+  const kinds = await traceFootprint(path, first.trace.sha256);
+  if (!kinds || kinds.length === 0) return undefined;
+  const what = format === 'et' ? "the step's footprint" : "the trace's GPU footprint";
+  // a memory sweep that stops below the footprint cannot find the size that needs no eviction: say so
+  const peak = Math.max(...kinds.map((k) => k.peakLive));
+  const memKey = Object.keys(runs[0]!.keys).find((k) => MEMORY_KEY.test(k));
+  const tried = memKey === undefined ? [] : runs.map((r) => ({ value: r.keys[memKey]!, bytes: variantMagnitude(r.keys[memKey]!) ?? 0 }));
+  const largest = tried.sort((a, b) => b.bytes - a.bytes)[0];
+  return {
+    text: `${what}: ${kinds.map((k) => `at most ${formatBytes(k.peakLive)} of ${k.mem} allocations live at once`
+      + ` (the peak of the sum of live allocation sizes; ${formatBytes(k.allocated)} allocated in total in ${plural(k.allocations, 'allocation')})`).join('; ')}`
+      + (largest && largest.bytes < peak ? `; the largest ${memKey} tried (${largest.value}) is below it, so every variant evicts: sweep up to at least ${formatBytes(peak)}` : '') + '.',
+  };
 }

@@ -11,6 +11,11 @@ export interface Section {
   charts: ChartOutput[];
   /** one line per chart left out because these runs cannot inform it (`Migration sizes: no migrations`) */
   omitted?: string[];
+  /**
+   * Charts inside a `<details>` closed by default (its summary names them), so a report of several
+   * workloads reads as answers plus one line per workload; a link to a chart opens it. Default false.
+   */
+  collapsed?: boolean;
 }
 
 export interface Page {
@@ -30,16 +35,17 @@ export interface Page {
 const DATA_ROWS_SHOWN = 100;
 
 const CSS = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1em 2em 4em; color: #1b1b1b; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1180px; padding: 1em 2em 4em; color: #1b1b1b; }
 h1 { font-size: 1.6em; margin-bottom: 0.1em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; } h3 { margin: 1.5em 0 0.3em; }
 .subtitle, .caption, .note, footer { color: #555; } nav ul { columns: 2; }
 .answers li { margin: 0.25em 0; } .answers { font-size: 15px; } .omitted { color: #555; font-size: 13px; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 12px; } th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: left; white-space: nowrap; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; } td.text { white-space: normal; min-width: 24em; } th { background: #f4f4f4; white-space: normal; vertical-align: bottom; }
-table.overview td:first-child { white-space: normal; min-width: 12em; }
+table.overview td:first-child { white-space: normal; min-width: 22em; }
 .multiples { display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; } .multiple h4 { margin: 0.6em 0 0.2em; font-size: 12px; font-weight: 600; }
 figure { margin: 0; } svg { max-width: 100%; height: auto; } details { margin: 0.4em 0; } summary { cursor: pointer; color: #335; }
+details.section-charts > summary { font-size: 15px; padding: 0.3em 0; }
 `;
 
 function formatterFor(column: string): CellFormatter | undefined {
@@ -81,6 +87,14 @@ ${dataTable(c.data)}
 </section>`;
 }
 
+/** A section's intro and charts, folded into a closed `<details>` when the section is collapsed. */
+function sectionBody(s: Section, p: Page): string {
+  const body = `${s.intro ? `<p>${escapeHtml(s.intro)}</p>` : ''}\n${s.charts.map((c) => chartHtml(c, p.csvHref(c.id))).join('\n')}`;
+  if (!s.collapsed || s.charts.length === 0) return body;
+  const titles = s.charts.map((c) => c.title);
+  return `<details class="section-charts"><summary>${s.charts.length} chart${s.charts.length === 1 ? '' : 's'}: ${escapeHtml(titles.join('; '))}</summary>\n${body}\n</details>`;
+}
+
 /** True when a chart drew at least one figure. */
 export function drewSomething(c: ChartOutput): boolean {
   return c.figures.some((f) => f.svg !== '');
@@ -90,8 +104,7 @@ export function renderPage(p: Page): string {
   const nav = p.sections.map((s) => `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a></li>`).join('\n');
   const sections = p.sections.map((s) => `<section id="${escapeHtml(s.id)}" class="details">
 <h2>${escapeHtml(s.title)}</h2>
-${s.intro ? `<p>${escapeHtml(s.intro)}</p>` : ''}
-${s.charts.map((c) => chartHtml(c, p.csvHref(c.id))).join('\n')}
+${sectionBody(s, p)}
 ${(s.omitted ?? []).length > 0 ? `<p class="omitted">Left out, as these runs cannot inform them: ${(s.omitted ?? []).map(escapeHtml).join('; ')}.</p>` : ''}
 </section>`).join('\n');
   return `<!DOCTYPE html>

@@ -49,7 +49,10 @@ describe('report of a sweep', () => {
       const svgs = s.match(/<svg[^>]*class="plot-/g) ?? [];
       if (RUN_CHARTS.some((c) => c.id === id)) {
         expect(svgs.length, id).toBeGreaterThan(0);
-        expect(svgs.length + (s.match(/Not drawn[^<]*/)?.[0].split(';').length ?? 0), id).toBe(4);
+        // a figure headed "… b=1 or 2 … (identical)" stands for every combination of the listed values
+        const merged = [...s.matchAll(/<h4>([^<]*) \(identical\)<\/h4>/g)].map((m) => m[1]!.split('; ')
+          .reduce((n, label) => n + label.split(' · ').reduce((k, part) => k * part.split(' or ').length, 1), 0) - 1);
+        expect(svgs.length + merged.reduce((a, b) => a + b, 0) + (s.match(/Not drawn[^<]*/)?.[0].split(';').length ?? 0), id).toBe(4);
       } else expect(svgs.length, id).toBe(1);
       expect(s).toContain(`href="report-data/${id}.csv"`);
     }

@@ -82,6 +82,18 @@ describe('gpu-kernel', () => {
     expect(a.filter((x) => x.op === 'kernel').map((x) => x.corr)).toEqual([1, 2]);
   });
 
+  it('random: one permutation over the units of all the kernel\'s buffers, so buffers interleave', async () => {
+    // 2 buffers × 2 MiB at 64 KiB → 32 units each, 64 (buffer, unit) pairs, one read each per kernel.
+    // A per-buffer order would visit all of buf0 before buf1; a permutation of the 64 pairs puts only
+    // buf0 in its first 32 places with probability 2 / C(64, 32) ≈ 1e-18, so buf1 shows up among them.
+    const r = await run({ buffers: 2, 'buffer-size': '2MiB', 'access-size': '64KiB', pattern: 'random', access: 'read', init: false, readback: 0, seed: 3 });
+    const reads = r.filter((x) => x.agent === 'gpu0' && x.op === 'read');
+    expect(reads).toHaveLength(64);
+    const pairs = reads.map((x) => `${x.obj}:${(x.addr! - (x.obj === 'buf0' ? BASE : BASE + 2 * 1024 * KiB)) / (64 * KiB)}`);
+    expect(new Set(pairs).size).toBe(64);
+    expect(new Set(reads.slice(0, 32).map((x) => x.obj))).toEqual(new Set(['buf0', 'buf1']));
+  });
+
   it('oversubscription sizes the buffers from the device memory', async () => {
     // F = 1.5 × 1 MiB over 2 buffers = 786432 B each (already a multiple of 4 KiB) = 12 units of 64 KiB.
     const r = await run({ buffers: 2, oversubscription: 1.5, 'device-memory': '1MiB', 'buffer-size': '64MiB', access: 'write', init: false, readback: 0 });

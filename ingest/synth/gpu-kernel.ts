@@ -23,7 +23,11 @@
  *       stream  — 0, 1, …, U−1;
  *       stride  — s = stride / access-size; phases 0..s−1, phase o visits o, o+s, o+2s, … (every unit
  *                 exactly once);
- *       random  — a fresh uniform permutation of the units per kernel and buffer (seeded);
+ *       random  — a fresh uniform permutation (seeded) per kernel of the units of *all* the kernel's
+ *                 buffers together, so consecutive accesses may hit any of its buffers: irregular
+ *                 access spans the kernel's whole working set, as a graph gather or a random-access
+ *                 update does (bfs, ra in REFERENCE.md §4.1) — with one permutation per buffer, buffers
+ *                 smaller than device memory would each fit and oversubscription would see a stream;
  *       stencil — 0, 1, …, U−1, and at unit u first `read`s u−1, u, u+1 (those that exist).
  *     At each unit: `--access rw` → `read` then `write` (2 rows), `read` or `write` → 1 row; stencil:
  *     the neighbour reads, then a `write` of u unless `--access read`.
@@ -117,6 +121,7 @@ export const gpuKernel: Workload = {
   K times: one kernel per GPU (corr k*N+g+1, name sweep_<pattern>), GPUs in lockstep;
     each visits its buffers' units in --pattern order:
       stream 0..U-1 | stride phases of step stride/access-size | random permutation (seeded)
+      of the units of all the kernel's buffers together
       | stencil 0..U-1 reading neighbours u-1,u,u+1 first
     per unit: --access rw = read + write, read = read, write = write
     (stencil: the neighbour reads, then write u unless --access read)
@@ -186,7 +191,7 @@ buffers, shared = every GPU sweeps all buffers starting at buffer g mod B.
         else for (let u = 0; u < U; u++) e.access(tick++ * gap, 'write', CPU, o, o.addr + u * pl.accessSize, unitLength(pl, u), null);
       }
     }
-    const perms = pl.sweeps.map((l) => (pl.pattern === 'random' && l.length > 0 ? new Int32Array(U) : null));
+    const perms = pl.sweeps.map((l) => (pl.pattern === 'random' && l.length > 0 ? new Int32Array(U * l.length) : null));
     const perBuffer = rowsPerBufferSweep(pl);
     for (let k = 0; k < pl.kernels; k++) {
       const sweeps: Sweep[] = [];
@@ -265,15 +270,18 @@ class Sweep {
   }
 
   private nextBuffer(): void {
-    if (++this.bi >= this.bufs.length) { this.done = true; return; }
+    // random: one permutation over the units of all buffers (index = buffer × U + unit), walked once.
+    if (++this.bi >= (this.perm ? 1 : this.bufs.length)) { this.done = true; return; }
     this.buf = this.bufs[this.bi]!;
     this.units = Math.ceil(this.buf.bytes / this.pl.accessSize);
     this.pos = 0;
     this.phase = 0;
     this.strideUnit = 0;
     if (this.perm) {
-      for (let i = 0; i < this.units; i++) this.perm[i] = i;
-      this.rng.shuffle(this.perm, this.units);
+      const n = this.units * this.bufs.length;
+      for (let i = 0; i < n; i++) this.perm[i] = i;
+      this.rng.shuffle(this.perm, n);
+      this.units = n;
     }
     this.enterUnit();
   }
@@ -283,7 +291,13 @@ class Sweep {
     const pl = this.pl;
     let u: number;
     switch (pl.pattern) {
-      case 'random': u = this.perm![this.pos]!; break;
+      case 'random': {
+        const i = this.perm![this.pos]!;
+        const U = unitsOf(pl);
+        this.buf = this.bufs[(i / U) | 0]!;
+        u = i % U;
+        break;
+      }
       case 'stride':
         if (this.pos > 0) {
           this.strideUnit += pl.strideUnits;

@@ -7,7 +7,7 @@
 import type { EventIds } from '../event-ids.ts';
 import type { Platform } from '../platform.ts';
 import { AccessRow } from './access-row.ts';
-import type { AccessCounters } from './access-counters.ts';
+import { notificationPages, subRegionBit, type AccessCounters } from './access-counters.ts';
 import type { AddressMap } from './address-map.ts';
 import type { AgentClocks } from './agent-clocks.ts';
 import type { FaultBatch } from './fault-batcher.ts';
@@ -15,7 +15,7 @@ import type { FaultService } from './fault-service.ts';
 import { AGENT_CPU, AGENT_GPU, isHmm, KIND_DEVOBJ } from './kinds.ts';
 import type { Migrator } from './migrator.ts';
 import type { PageAddresses } from './page-addresses.ts';
-import { FLAG_PINNED, type PageState } from './page-state.ts';
+import { FLAG_CPU_UNMAPPED, FLAG_PINNED, type PageState } from './page-state.ts';
 import type { PlatformIndex } from './platform-index.ts';
 import { PAGES_PER_BLOCK } from './prefetcher.ts';
 import type { Transfers } from './transfers.ts';
@@ -72,7 +72,11 @@ export class AccessPaths {
     let remoteBytes = 0;
     let remoteSrc = -1;
     let runAddr = 0;
+    // Access-counter bookkeeping of the block being walked: its accessed 64 KiB sub-regions and the
+    // first remotely accessed page (block-relative).
     let lastBlock = -1;
+    let acRegions = 0;
+    let acPage = 0;
     for (let p = row.p0; p <= row.p1; p++) {
       const l = loc[p]!;
       if (l === mine || (dup[p]! & bit)) {
@@ -86,7 +90,11 @@ export class AccessPaths {
         if (remoteBytes === 0) runAddr = row.byteAddr(p, this.x.pages);
         remoteBytes += row.pageBytes(p);
         const b = (p / PAGES_PER_BLOCK) | 0;
-        if (b !== lastBlock) { lastBlock = b; this.noteAccessCounter(agent, t, b); }
+        if (b !== lastBlock) {
+          if (lastBlock >= 0) this.noteAccessCounter(agent, t, lastBlock, acRegions, acPage);
+          lastBlock = b; acRegions = 0; acPage = p - b * PAGES_PER_BLOCK;
+        }
+        acRegions |= subRegionBit(p - b * PAGES_PER_BLOCK);
         continue;
       }
       // A replayable fault (§2.2): join the open batch or start one.
@@ -95,6 +103,7 @@ export class AccessPaths {
       batch.add(p, write, s.batchMark);
       if (batch.full) { this.x.faults.serviceBatch(); t = ts + clocks.delay[agent]!; }
     }
+    if (lastBlock >= 0) this.noteAccessCounter(agent, t, lastBlock, acRegions, acPage);
     if (remoteBytes > 0) transfers.remoteAccess(agent, t, remoteSrc, remoteBytes, write, id, runAddr);
   }
 
@@ -111,11 +120,12 @@ export class AccessPaths {
     let runAddr = 0;
     for (let p = row.p0; p <= row.p1; p++) {
       const l = loc[p]!;
-      if (l > 0 && (index.memIsSys[l - 1] || (s.dup[p]! & bit))) {
+      // System memory the CPU has mapped: a hit. Evicted managed pages are not mapped yet: they fault.
+      if (l > 0 && ((index.memIsSys[l - 1] && !(s.flags[p]! & FLAG_CPU_UNMAPPED)) || (s.dup[p]! & bit))) {
         if (write && s.dup[p]!) this.x.migrator.breakDuplication(t, p, me);
         continue;
       }
-      if (l > 0 && (index.memCoherent[l - 1] || (s.flags[p]! & FLAG_PINNED))) {
+      if (l > 0 && !index.memIsSys[l - 1] && (index.memCoherent[l - 1] || (s.flags[p]! & FLAG_PINNED))) {
         // Coherent device memory: loads/stores over the link, no fault (§1.11, §1.12 DEV_COHERENT).
         // Pinned device memory (cudaMalloc, driver objects) is reached through the BAR (§3.4).
         if (remoteSrc !== l - 1 && remoteBytes > 0) { t = transfers.remoteAccess(agent, t, remoteSrc, remoteBytes, write, id, runAddr); remoteBytes = 0; }
@@ -148,20 +158,28 @@ export class AccessPaths {
     this.x.transfers.dmaPages(agent, t, id, row, row.p0, row.p1, write, this.x.ids.kind.remote, this.x.ids.cause.peer, Infinity);
   }
 
-  private noteAccessCounter(agent: number, t: number, b: number): void {
+  /**
+   * One access row's remote accesses to block `b` (sub-regions `regions`, first page `page`) count once
+   * (§2.6). On a notification, migrate what `expand_notification_block` selects (access-counters.ts):
+   * the notified page, or the accessed 64 KiB sub-regions resident at the source when the source
+   * holds the block in one 2 MiB chunk. Asynchronous to the accessing warps.
+   */
+  private noteAccessCounter(agent: number, t: number, b: number, regions: number, page: number): void {
     if (!this.x.platform.policy.access_counters) return;
-    const { index, state: s } = this.x;
+    const { index, state: s, counters } = this.x;
     const me = index.agentMem[agent]!;
     const g = index.memGpu[me]!;
-    if (!this.x.counters.note(g, b)) return;
-    // Notification: migrate the 2 MiB granule to the GPU (§2.6), asynchronously to the accessing warps.
+    if (!counters.note(g, b, regions)) return;
+    const accessed = counters.takeRegions(g, b);
     const base = b * PAGES_PER_BLOCK;
-    const f = this.granule;
-    f.fill(0);
-    for (let i = s.blockFirst[b]!; i < s.blockOuter[b]!; i++) {
-      const l = s.loc[base + i]! - 1;
-      if (l >= 0 && l !== me && !(s.flags[base + i]! & FLAG_PINNED)) f[i] = 1;
-    }
-    this.x.migrator.migrateMasked(t, agent, b, f, me, this.x.ids.cause.access_counter);
+    const src = s.loc[base + page]! - 1;
+    if (src < 0 || src === me) return; // nothing to move (`resident_id` invalid or already the GPU)
+    const first = s.blockFirst[b]!;
+    const outer = s.blockOuter[b]!;
+    let whole = first === 0 && outer === PAGES_PER_BLOCK;
+    for (let i = first; whole && i < outer; i++) if (s.loc[base + i] !== src + 1) whole = false;
+    const movable = (i: number) => s.loc[base + i] === src + 1 && !(s.flags[base + i]! & FLAG_PINNED);
+    notificationPages(whole, page, accessed, movable, this.granule);
+    this.x.migrator.migrateMasked(t, agent, b, this.granule, me, this.x.ids.cause.access_counter);
   }
 }

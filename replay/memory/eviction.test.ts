@@ -91,3 +91,38 @@ describe('eviction order is FIFO by population (REFERENCE.md §2.5 corrected: no
     expect(ev).toEqual([{ obj: 'A', bytes: MB2 }]);
   });
 });
+
+describe('what eviction costs (uvm_pmm_gpu.c, uvm_va_block.c)', () => {
+  it('the copy into a reused chunk starts after the eviction copy; evicted pages fault once on the CPU to be mapped', async () => {
+    // A and C are 2 MiB managed objects the CPU writes (sys0, CPU-mapped); gpu0 has one root chunk (2 MiB).
+    // The GPU reads A (A → gpu0), then C: the only chunk holds A, so A is evicted (one 2 MiB gpu0→sys0
+    // copy, cause eviction). `pmm_gpu_alloc` hands the chunk's tracker (the eviction copy) to the
+    // allocating fault service, so C's sys0→gpu0 copies start no earlier than that copy ends.
+    // Then the CPU reads all of A twice. Eviction put A in sys0 without CPU mappings
+    // (`uvm_va_block_evict_chunks` cannot take mmap_lock), so the first read faults on page 0; the
+    // prefetch tree toward the CPU counts the 512 sys0-resident pages → 512/512 > 51 % at the root →
+    // the whole block is mapped by that one fault, with no copy (the pages are already in sys0). The
+    // second read hits. So: 1 CPU fault, no CPU-caused migration, no remote bytes.
+    const rows: Row[] = [];
+    let ts = 0;
+    ['A', 'C'].forEach((o, k) => rows.push({ ts: ts++, op: 'alloc', agent: 'cpu0', addr: BASE + k * MB2, bytes: MB2, obj: o, mem: 'managed' }));
+    ['A', 'C'].forEach((o, k) => rows.push({ ts: ts++, op: 'write', agent: 'cpu0', addr: BASE + k * MB2, bytes: MB2, obj: o }));
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'gpu0', addr: BASE, bytes: MB2, obj: 'A' });
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'gpu0', addr: BASE + MB2, bytes: MB2, obj: 'C' });
+    rows.push({ ts: (ts += 1000), op: 'sync', agent: 'cpu0' });
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'A' });
+    rows.push({ ts: (ts += 1000), op: 'read', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'A' });
+    const trace = join(dir, 'evict-cost.arrow');
+    writeTrace(trace, rows);
+    const out = join(dir, 'evict-cost-run');
+    const s = await replay({ trace, platform: 'a100-pcie4', set: { 'gpu0.memory': '2MiB' }, out });
+    const ev = `'${out}/events.parquet'`;
+    const [evict] = await query(`SELECT max(ts + dur) AS end FROM ${ev} WHERE kind = 'migrate' AND cause = 'eviction'`);
+    const [inC] = await query(`SELECT min(ts) AS start FROM ${ev} WHERE kind = 'migrate' AND obj = 'C' AND src = 'sys0'`);
+    expect(Number(inC!.start)).toBeGreaterThanOrEqual(Number(evict!.end));
+    expect(s.evictions).toEqual({ count: 1, bytes: MB2 });
+    expect(s.faults.cpu).toBe(1);
+    expect(s.migrations.by_direction['gpu0->sys0']).toEqual({ count: 1, bytes: MB2 });
+    expect(s.remote.bytes).toBe(0);
+  });
+});

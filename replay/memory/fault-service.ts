@@ -17,7 +17,7 @@ import type { MigratedBytes } from './migrated-bytes.ts';
 import type { Migrator } from './migrator.ts';
 import type { ModelStats } from './model-stats.ts';
 import type { PageAddresses } from './page-addresses.ts';
-import { FLAG_PINNED, type PageState } from './page-state.ts';
+import { FLAG_CPU_UNMAPPED, FLAG_PINNED, type PageState } from './page-state.ts';
 import type { PlatformIndex } from './platform-index.ts';
 import { PAGES_PER_BLOCK, type Prefetcher } from './prefetcher.ts';
 import { RES_DUPLICATE, RES_REMOTE, selectResidency, type ResidencyInputs } from './residency.ts';
@@ -224,12 +224,19 @@ export class FaultService {
         for (let i = 0; i < PAGES_PER_BLOCK; i++) res[i] = s.loc[base + i]! > 0 && index.memIsSys[s.loc[base + i]! - 1] ? 1 : 0;
         const th = this.thrash;
         for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t ? 1 : 0;
-        this.x.prefetcher.compute(res, f, th, first, outer, this.prefetch);
+        // Pages in system memory without a CPU mapping (evicted, migrator.ts) stay in the prefetch set and
+        // are mapped by this fault without a copy (`uvm_perf_prefetch_prenotify_fault_migrations` drops
+        // only CPU-mapped resident pages; the service maps the whole new-residency mask).
+        const um = this.dupScratch;
+        for (let i = 0; i < PAGES_PER_BLOCK; i++) um[i] = res[i] && (s.flags[base + i]! & FLAG_CPU_UNMAPPED) ? 1 : 0;
+        this.x.prefetcher.compute(res, f, th, first, outer, this.prefetch, um);
+        s.flags[p]! &= ~FLAG_CPU_UNMAPPED;
         // Only pages that sit in device-private memory need to come back; unpopulated ones populate on the CPU.
         done = Math.max(done, migrator.migrateMasked(ts, agent, b, f, me, ids.cause.cpu_fault));
         const pf = this.prefetch;
         for (let i = first; i < outer; i++) {
           if (!pf[i]) continue;
+          if (um[i]) s.flags[base + i]! &= ~FLAG_CPU_UNMAPPED;
           const li = s.loc[base + i]! - 1;
           if (li < 0 || index.memIsSys[li] || index.memCoherent[li] || (s.flags[base + i]! & FLAG_PINNED)) pf[i] = 0;
         }

@@ -14,7 +14,8 @@ import type { AgentClocks } from './agent-clocks.ts';
 import type { ChunkLru } from './eviction.ts';
 import type { MigratedBytes } from './migrated-bytes.ts';
 import type { PageAddresses } from './page-addresses.ts';
-import { FLAG_NIC_MAPPED, FLAG_PEER_MAPPED, type PageState } from './page-state.ts';
+import { isHmm } from './kinds.ts';
+import { FLAG_CPU_UNMAPPED, FLAG_NIC_MAPPED, FLAG_PEER_MAPPED, type PageState } from './page-state.ts';
 import type { PlatformIndex } from './platform-index.ts';
 import { PAGES_PER_BLOCK } from './prefetcher.ts';
 import type { TripleLog } from './triple-log.ts';
@@ -60,10 +61,13 @@ export class Migrator implements PageMover {
     let any = false;
     for (let i = first; i < outer; i++) if (mask[i]) { any = true; break; }
     if (!any) return t;
-    let done = t;
     const g = this.x.index.memGpu[dst]!;
     const lru = this.x.lru;
-    if (g >= 0 && !lru.has(g, b)) done = Math.max(done, this.makeRoom(t, g, b));
+    // The copy into a chunk freed by eviction waits for the eviction's copy out of it: `pmm_gpu_alloc`
+    // (uvm_pmm_gpu.c) hands the root chunk's tracker, which holds the eviction copy
+    // (`evict_root_chunk_from_va_block`), to the allocating caller, whose copy then depends on it.
+    if (g >= 0 && !lru.has(g, b)) t = this.makeRoom(t, g, b);
+    let done = t;
     for (let i = first; i < outer;) {
       if (!mask[i]) { i++; continue; }
       const src = s.loc[base + i]! - 1;
@@ -107,14 +111,18 @@ export class Migrator implements PageMover {
       this.x.pages.pageAddr(p), bytes, cause, this.x.pages.objOfPage(p));
     const b = (p / PAGES_PER_BLOCK) | 0;
     const M = s.memories;
+    // Eviction skips thrashing detection ("we cannot take the VA space lock", `thrashing_event_cb`,
+    // uvm_perf_thrashing.c): it does not count as the page's last migration.
+    const thrashEvent = cause !== this.x.ids.cause.eviction;
     for (let k = p; k < p + n; k++) {
       // Every other copy and remote mapping of the page is invalidated (§1.3: unmapped during migration).
       const d = s.dup[k]!;
       if (d) for (let m = 0; m < M; m++) if (d & (1 << m)) { s.held[b * M + m]!--; residentLog.push(start, m, -PAGE_SIZE); }
       s.dup[k] = 0;
       s.remote[k] = 0;
+      s.flags[k]! &= ~FLAG_CPU_UNMAPPED;
       s.loc[k] = dst + 1;
-      s.lastMigrate[k] = t;
+      if (thrashEvent) s.lastMigrate[k] = t;
       s.readyAt[k] = end;
     }
     s.held[b * M + src]! -= n;
@@ -132,7 +140,7 @@ export class Migrator implements PageMover {
     const s = this.x.state;
     const b = (p / PAGES_PER_BLOCK) | 0;
     const g = this.x.index.memGpu[dst]!;
-    if (g >= 0 && !this.x.lru.has(g, b)) { this.makeRoom(t, g, b); this.x.lru.touch(g, b); }
+    if (g >= 0 && !this.x.lru.has(g, b)) { t = this.makeRoom(t, g, b); this.x.lru.touch(g, b); } // after the eviction (migrateMasked)
     s.loc[p] = dst + 1;
     s.held[b * s.memories + dst]!++;
     this.x.residentLog.push(t, dst, PAGE_SIZE);
@@ -146,8 +154,8 @@ export class Migrator implements PageMover {
     const { state: s, index, links } = this.x;
     const base = b * PAGES_PER_BLOCK;
     const g = index.memGpu[dst]!;
+    if (g >= 0 && !this.x.lru.has(g, b)) t = this.makeRoom(t, g, b); // after the eviction (migrateMasked)
     let done = t;
-    if (g >= 0 && !this.x.lru.has(g, b)) done = this.makeRoom(t, g, b);
     for (let i = s.blockFirst[b]!; i < s.blockOuter[b]!;) {
       if (!mask[i]) { i++; continue; }
       const src = s.loc[base + i]! - 1;
@@ -224,6 +232,13 @@ export class Migrator implements PageMover {
         while (j < s.blockOuter[v]! && f[j]) j++;
         evictEnd = Math.max(evictEnd, this.move(t, gpuAgent, base + i, j - i, mem, home, ids.cause.eviction, ids.kind.migrate));
         i = j;
+      }
+      // Eviction makes managed pages resident in system memory without CPU mappings: it "cannot take
+      // this block's VA space or mmap_lock locks" (`uvm_va_block_evict_chunks`, uvm_va_block.c), so
+      // the CPU's next touch faults to map them (fault-service.ts cpuFault). HMM eviction goes through
+      // migrate_vma, which installs the CPU PTEs (§1.3), so HMM pages stay mapped.
+      if (!isHmm(this.x.map.memKind[s.blockAlloc[v]!]!)) {
+        for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!; i++) if (f[i]) s.flags[base + i]! |= FLAG_CPU_UNMAPPED;
       }
       this.x.migrated.discard();
       this.x.events.emit(t, evictEnd - t, ids.kind.evict, index.agentEventId[gpuAgent]!, index.memEventId[mem]!, index.memEventId[home]!,

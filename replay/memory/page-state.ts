@@ -23,6 +23,7 @@ export const FLAG_PEER_MAPPED = 8;  // mapped into a BAR for a peer (p2p/exporte
 export const FLAG_NIC_MAPPED = 16;  // present in a NIC's ODP page table (p2p/rdma-registration.ts)
 export const FLAG_READ_MOSTLY = 32; // cudaMemAdviseSetReadMostly (§2.3 rule 2)
 export const FLAG_THRASH_PIN = 64;  // thrashing mitigation pinned it (§2.7)
+export const FLAG_CPU_UNMAPPED = 128; // managed page evicted to system memory: resident there, no CPU PTE yet (§2.5)
 
 export const MAX_MEMORIES = 8;
 

@@ -58,16 +58,37 @@ describe('explicit prefetch and advice (REFERENCE.md §2.3)', () => {
 });
 
 describe('access counters on a coherent ATS platform (gh200-c2c, REFERENCE.md §2.6)', () => {
-  it('remote accesses to system memory migrate the 2 MiB granule after 256 of them', async () => {
-    // anon memory on GH200: GPU reads go over C2C without faults (ATS). Each read row counts one access to
-    // the block; the 256th triggers a notification that migrates the whole block (cause access_counter).
-    // Rows 257..300 are then local.
+  it('a notification migrates only the accessed 64 KiB sub-regions of a block held in one 2 MiB chunk', async () => {
+    // anon memory on GH200: GPU reads go over C2C without faults (ATS). The CPU init writes the whole
+    // 2 MiB block, so sys0 holds every page of it: physically one 2 MiB chunk (access-counters.ts).
+    // Read k (k = 0..299) touches page 32·(k mod 2) + (k mod 16): reads alternate between sub-region 0
+    // (pages 0..15) and sub-region 2 (pages 32..47), never sub-region 1 or 3..31.
+    // Each read row counts one access; the 256th (k = 255) triggers the notification, which migrates
+    // the accessed sub-regions 0 and 2 — 2 × 64 KiB, one transfer each (not contiguous) — and nothing
+    // else of the granule (`expand_notification_block`). Reads 0..255 are remote (the 256th is counted
+    // before its data moves, then served remotely); reads 256..299 hit the GPU.
     const rows: Row[] = [...allocAndInit(MB2, 'anon')];
-    for (let k = 0; k < 300; k++) rows.push({ ts: 10 + k, op: 'read', agent: 'gpu0', addr: BASE + (k % 16) * K4, bytes: K4, obj: 'buf' });
+    for (let k = 0; k < 300; k++) rows.push({ ts: 10 + k, op: 'read', agent: 'gpu0', addr: BASE + ((k % 2) * 32 + (k % 16)) * K4, bytes: K4, obj: 'buf' });
     const { summary } = await run('counters', rows, 'gh200-c2c');
     expect(summary.faults.gpu).toBe(0);
-    expect(summary.migrations.by_direction_cause).toEqual({ 'sys0->gpu0:access_counter': { count: 1, bytes: MB2 } });
+    expect(summary.migrations.by_direction_cause).toEqual({ 'sys0->gpu0:access_counter': { count: 2, bytes: 2 * 64 * 1024 } });
     expect(summary.remote.bytes).toBe(256 * K4);
+  });
+
+  it('a notification on a block the source holds only in part migrates only the notified page', async () => {
+    // The CPU init writes just the first 1 MiB of a 2 MiB allocation, so sys0 does not hold the whole
+    // block: not one 2 MiB chunk → `expand_notification_block` sets only the notified page. The GPU reads
+    // pages 0..3 in turn (read k → page k mod 4); the 256th read (k = 255, page 3) notifies → page 3
+    // alone migrates (one 4 KiB transfer). Reads of page 3 afterwards (k = 259, 263, …, 299: 11 of them)
+    // hit; all other reads stay remote: 300 − 11 = 289 remote 4 KiB reads.
+    const rows: Row[] = [
+      { ts: 0, op: 'alloc', agent: 'cpu0', addr: BASE, bytes: MB2, obj: 'buf', mem: 'anon' },
+      { ts: 1, op: 'write', agent: 'cpu0', addr: BASE, bytes: MB2 / 2, obj: 'buf' },
+    ];
+    for (let k = 0; k < 300; k++) rows.push({ ts: 10 + k, op: 'read', agent: 'gpu0', addr: BASE + (k % 4) * K4, bytes: K4, obj: 'buf' });
+    const { summary } = await run('counters-page', rows, 'gh200-c2c');
+    expect(summary.migrations.by_direction_cause).toEqual({ 'sys0->gpu0:access_counter': { count: 1, bytes: K4 } });
+    expect(summary.remote.bytes).toBe(289 * K4);
   });
 });
 

@@ -35,8 +35,11 @@ export class Prefetcher {
    * @param thrashing pages flagged thrashing (never grown into), or null
    * @param first,outer the block's valid page region [first, outer)
    * @param prefetch output: set to 1 for pages to prefetch (the region is cleared first)
+   * @param unmapped resident pages the destination has no mapping for, or null: they stay in the
+   *   prefetch set, to be mapped (CPU destination: the driver drops only resident pages that are
+   *   CPU-mapped, `uvm_perf_prefetch_prenotify_fault_migrations`)
    */
-  compute(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, prefetch: Uint8Array): void {
+  compute(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, prefetch: Uint8Array, unmapped: Uint8Array | null = null): void {
     prefetch.fill(0, first, outer);
     if (!this.enabled) return;
     const filled = this.filled;
@@ -68,7 +71,7 @@ export class Prefetcher {
       prefetch.fill(1, lo, hi);
       coveredEnd = hi;
     }
-    for (let i = first; i < outer; i++) if (faulted[i] || resident[i]) prefetch[i] = 0;
+    for (let i = first; i < outer; i++) if (faulted[i] || (resident[i] && !(unmapped && unmapped[i]))) prefetch[i] = 0;
   }
 
   private growToBigPages(faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number): void {

@@ -25,6 +25,8 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
     const cause = str(m.cause);
     addTo(byDir, dir, m); addTo(byCause, cause, m); addTo(byDirCause, `${dir}:${cause}`, m);
   }
+  const byKind: Record<string, CountBytes> = {};
+  ev.totals.kindCount.forEach((n, k) => { if (n > 0) byKind[str(k)] = { count: n, bytes: ev.totals.kindBytes[k] ?? 0 }; });
   const evictions: CountBytes = { ...ev.totals.evictions };
   const remote: CountBytes = { ...ev.totals.remote };
   const links: Record<string, Record<string, LinkDirectionSummary>> = {};
@@ -61,5 +63,6 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
     devobj: { ...model.devobj },
     hazards: model.hazards,
     unmapped_rows: s.unmappedRows,
+    events_by_kind: sortKeys(byKind),
   };
 }

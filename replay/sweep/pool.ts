@@ -9,14 +9,17 @@ import type { VariantTask } from './run-variant.ts';
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
-interface Reply { id: number; ok: boolean; message?: string; badInput?: boolean; stack?: string }
+/** A task's outcome, or (with `progress`) how far its replay is, 0..1, while it runs. */
+interface Reply { id: number; ok?: boolean; progress?: number; message?: string; badInput?: boolean; stack?: string }
 
 /**
  * Runs `tasks` on `workerCount` threads; `onDone(i)` is called in the parent as task i succeeds,
- * `onFailed(i, error)` as it fails (for every failing task, not only the first).
+ * `onFailed(i, error)` as it fails (for every failing task, not only the first), and
+ * `onProgress(i, fraction)` as a task with `progress` set reports how far its replay is.
  */
 export async function runInWorkers(
   tasks: VariantTask[], workerCount: number, onDone: (i: number) => void, onFailed?: (i: number, error: Error) => void,
+  onProgress?: (i: number, fraction: number) => void,
 ): Promise<void> {
   const n = Math.max(1, Math.min(workerCount, tasks.length));
   if (tasks.length === 0) return;
@@ -32,6 +35,7 @@ export async function runInWorkers(
       };
       const onMessage = (r: Reply): void => {
         if (r.id !== id) return;
+        if (r.progress !== undefined) { onProgress?.(id, r.progress); return; }
         cleanup();
         if (r.ok) resolve();
         else if (r.badInput) reject(new UsageError(r.message ?? 'bad input'));

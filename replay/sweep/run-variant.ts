@@ -10,11 +10,15 @@ export interface ReplayCall {
   agents?: Record<string, string>;
   out: string;
 }
+import { forwardProgress } from '../../common/progress.ts';
+
 export type ReplayFn = (call: ReplayCall) => Promise<unknown>;
 
 export interface VariantTask extends ReplayCall {
   /** URL of a module exporting `replay` */
   replayModule: string;
+  /** forward the replay's progress to the parent (the sweep draws a bar). Default false. */
+  progress?: boolean;
 }
 
 /** replay/index beside this module: `.ts` in the source tree, `.js` in the compiled build (dist/). */
@@ -22,7 +26,11 @@ export const DEFAULT_REPLAY_MODULE: string = new URL(`../index${import.meta.url.
 
 const loaded = new Map<string, ReplayFn>();
 
-export async function runVariant(task: VariantTask): Promise<void> {
+/**
+ * Runs one variant. `onProgress(fraction)`, when given, receives the replay's progress (0..1, from
+ * its rows) as it runs, so the sweep's bar moves within runs, not only between them.
+ */
+export async function runVariant(task: VariantTask, onProgress?: (fraction: number) => void): Promise<void> {
   let replay = loaded.get(task.replayModule);
   if (!replay) {
     const mod = (await import(task.replayModule)) as { replay?: ReplayFn };
@@ -30,5 +38,10 @@ export async function runVariant(task: VariantTask): Promise<void> {
     replay = mod.replay;
     loaded.set(task.replayModule, replay);
   }
-  await replay({ trace: task.trace, platform: task.platform, set: task.set, agents: task.agents, out: task.out });
+  if (onProgress) forwardProgress((done, total) => onProgress(total > 0 ? Math.min(1, done / total) : 0));
+  try {
+    await replay({ trace: task.trace, platform: task.platform, set: task.set, agents: task.agents, out: task.out });
+  } finally {
+    if (onProgress) forwardProgress(null);
+  }
 }

@@ -19,6 +19,7 @@ import { claimOutput } from '../../common/output-guard.ts';
 import { loadPlatform } from '../platform-loader.ts';
 import { defaultWorkers } from './memory-budget.ts';
 import { startProgress } from '../../common/progress.ts';
+import { RunsProgress } from './runs-progress.ts';
 import { RUN_FILES } from '../run-output.ts';
 import { runInWorkers } from './pool.ts';
 import { DEFAULT_REPLAY_MODULE, type VariantTask } from './run-variant.ts';
@@ -112,14 +113,16 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     set: v.set,
     agents: options.agents,
     out: dirOf(v),
+    progress: options.progress,
   }));
-  const bar = options.progress ? startProgress('sweep', todo.length, 'runs') : null;
-  let done = 0;
+  // The bar counts runs, finished ones whole and running ones by the fraction of rows replayed.
+  const bar = options.progress ? startProgress('sweep', todo.length, 'runs', { decimals: 1 }) : null;
+  const runs = new RunsProgress();
   try {
     await runInWorkers(tasks, workers, (i) => {
       clearFailure(out, todo[i]!.index);
-      bar?.update(++done);
-    }, (i, e) => recordFailure(out, todo[i]!.index, todo[i]!.id, e, isBadInput(e)));
+      bar?.update(runs.finished(i));
+    }, (i, e) => recordFailure(out, todo[i]!.index, todo[i]!.id, e, isBadInput(e)), (i, fraction) => bar?.update(runs.running(i, fraction)));
   } finally {
     bar?.stop();
   }

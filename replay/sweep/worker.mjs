@@ -15,7 +15,8 @@ if (existsSync(new URL('./run-variant.js', import.meta.url))) {
 
 parentPort.on('message', async ({ id, task }) => {
   try {
-    await runVariant(task);
+    // the replay's progress goes to the parent, which moves the sweep's one bar (pool.ts)
+    await runVariant(task, task.progress ? (fraction) => parentPort.postMessage({ id, progress: fraction }) : undefined);
     parentPort.postMessage({ id, ok: true });
   } catch (e) {
     const name = e?.name ?? 'Error';

@@ -37,8 +37,11 @@ export const capacityBar: Chart = {
           Plot.ruleY([0]),
         ],
       });
-    const notes = answers.length === 0 ? '' : htmlTable(['group', 'answer', 'smallest BAR without fallbacks'],
-      answers.map((a) => [a.group, a.verdict, a.smallest?.value ?? '—']))
+    // groups that made no peer mapping all have the same answer: one line names them, the table has the rest
+    const idle = answers.filter((a) => !a.p2p);
+    const notes = answers.length === 0 ? '' : (shown.length === 0 ? '' : htmlTable(['group', 'answer', 'smallest BAR without fallbacks'],
+      answers.filter((a) => a.p2p).map((a) => [a.group, a.verdict, a.smallest?.value ?? '—'])))
+      + (idle.length === 0 || shown.length === 0 ? '' : `<p class="note">${escapeHtml(`No peer mappings, so the BAR size does not matter: ${idle.map((a) => a.group).join('; ')}.`)}</p>`)
       + `<p class="note">${escapeHtml(`Peak mapped bytes at each size are in the CSV (${cellBytes(Math.max(0, ...points.map((p) => p.peak_mapped_bytes)))} at most).`)}</p>`;
     return { id: this.id, title: this.title, caption: this.caption, data, legend: legendFor(domain, 'group'), figures: [{ heading: null, svg }], notes };
   },

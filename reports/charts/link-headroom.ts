@@ -9,7 +9,7 @@ import { htmlTable } from '../html.ts';
 export const linkHeadroom: Chart = {
   id: 'link-headroom',
   title: 'Link headroom',
-  caption: 'Peak utilisation of every link direction per variant (grey dots), the busiest one highlighted and named; headroom is the distance to 100 % (red line). Below, the busiest link direction of each variant.',
+  caption: 'Peak utilisation of every link direction per variant (grey dots), the busiest one highlighted and named; headroom is the distance to 100 % (red line). The table below (click to open) names the busiest link direction of each variant.',
   async build(ctx) {
     const { result, rows } = await chartData(ctx, resolveQuery('link_utilisation'));
     const labels = ctx.dataset.runs.map((r) => ctx.label(r.id));
@@ -23,7 +23,7 @@ export const linkHeadroom: Chart = {
     }
     const top = [...busiestOf.values()];
     const svg = renderPlot({
-      width: FIGURE_WIDTH, height: 40 + 26 * labels.length,
+      width: FIGURE_WIDTH, height: 40 + 20 * labels.length,
       marginLeft: labelMargin(labels), marginRight: 150,
       x: { label: 'peak utilisation', domain: [0, 100], percent: true, grid: true },
       y: { label: null, domain: labels },
@@ -39,8 +39,9 @@ export const linkHeadroom: Chart = {
       const top = mine[0];
       return [ctx.label(run.id), top ? linkDir(top) : '—', top ? num(top.peak_util) : null, top ? num(top.mean_util) : null, top ? num(top.headroom) : null];
     });
-    const notes = htmlTable(['variant', 'busiest link:direction', 'peak', 'mean', 'headroom'], busiest,
-      { peak: cellPercent, mean: cellPercent, headroom: cellPercent });
+    // the table repeats the dots in numbers: one click away, so the answers stay on a screen or two
+    const notes = `<details><summary>The busiest link direction of each variant, as a table</summary>\n${htmlTable(['variant', 'busiest link:direction', 'peak', 'mean', 'headroom'], busiest,
+      { peak: cellPercent, mean: cellPercent, headroom: cellPercent })}\n</details>`;
     return { id: this.id, title: this.title, caption: this.caption, data: result, legend: DIRECTION_LEGEND, figures: [{ heading: null, svg }], notes };
   },
 };

@@ -35,9 +35,10 @@ export const linkUtilisation: Chart = {
       const points = stepPoints(mine.filter((r) => shown.has(str(r.link_dir))), 'link_dir', end);
       const hidden = order.length - shown.size;
       return renderPlot({
-        width: MULTIPLE_WIDTH, height: 30 + 46 * shown.size, marginLeft: 50, marginRight: 130,
+        width: MULTIPLE_WIDTH, height: 30 + 36 * shown.size, marginLeft: 50, marginRight: 130,
         x: { label: `time (${u.label})`, domain: [0, end / u.div] },
-        y: { label: null, domain: [0, 100], percent: true, ticks: [0, 100] },
+        // one tick per panel: 0 and 100 on stacked panels would print over each other (the baseline marks 0)
+        y: { label: null, domain: [0, 100], percent: true, ticks: [100], tickFormat: (v: number) => `${v} %` },
         fy: { label: null, domain: [...shown] },
         caption: hidden > 0 ? `${hidden} quieter direction${hidden === 1 ? '' : 's'} in the CSV` : undefined,
         marks: [
