@@ -139,6 +139,8 @@ describe('hetmem calibrate on a trace\'s own copies (fixtures/ingest/copies-cali
     expect(at(cc.durations, 'HtoD pinned', 200000).median_rel_error).toBeCloseTo(5452 / 15000, 12);
     // DtoD 1000000 B: 1000 + ceil(2 × 1000000 / 1555) = 1000 + 1287 = 2287 ns (read + write of device memory).
     expect(at(cc.durations, 'DtoD', 1000000).modeled_ns).toBe(2287);
+    // Pageable DtoH 4 B: 2000 + ceil(4 / 26.5) = 2001, plus the staging bounce ceil(2 × 4 / 204.8 GB/s of sys0) = 1.
+    expect(at(cc.durations, 'DtoH pageable', 4).modeled_ns).toBe(2002);
     // Calibrated: transfer_fixed = mean(5000 − 1000, 3000 − 1000, 2000) = 2667 ns (one fixed cost for all):
     // HtoD 200000 B: 2667 + 1000 + 200000 / 20 = 13667; DtoD 1000000 B: 2667 + 2000000 / 1000 = 4667.
     expect(at(cc.durations_calibrated, 'HtoD pinned', 200000).modeled_ns).toBe(13667);

@@ -8,9 +8,10 @@
  * The cost `hetmem calibrate` compares them with (no queueing, no contention):
  * - host copies: the platform's host ↔ GPU path, `transfer_fixed + Σ latency + bytes / bottleneck`
  *   (interconnect/links.ts). Pageable copies go through the CUDA runtime's pinned staging buffer (CUDA
- *   C Programming Guide, "Page-Locked Host Memory"; CUDA Runtime API "API synchronization behavior");
- *   that bounce is the replay's to model, so the column shows the link cost alone for them too (a lower
- *   bound), and their fit is reported but sets a link only when no pinned copy of that direction exists;
+ *   C Programming Guide, "Page-Locked Host Memory"; CUDA Runtime API "API synchronization behavior"):
+ *   plus the bounce, `2 × bytes / system memory bandwidth` (read and write of host memory), as replay
+ *   costs it (memory/explicit-ops.ts). Their fit sets a link only when no pinned copy of that direction
+ *   fits, since it includes the bounce;
  * - `DtoD`: `transfer_fixed + 2 × bytes / the GPU's memory bandwidth` — the copy reads and writes
  *   device memory, so it moves twice its size (the way nvbandwidth reports device-local copies);
  * - `PtoP`: the platform's GPU → GPU path (NVLink, a PCIe switch or the host bridge), as host copies.
@@ -91,6 +92,8 @@ export function copyCost(platformArg: string, set: Record<string, string>, agent
     const m = sys(gpu);
     if (!m) return null;
     const path = kind.startsWith('HtoD') ? topo.path(m, gpu) : topo.path(gpu, m);
-    return path ? Links.duration(path, bytes, fixed) : null;
+    if (!path) return null;
+    const bounce = kind.endsWith('pageable') ? Math.ceil((2 * bytes) / platform.memories.find((x) => x.name === m)!.bandwidth) : 0;
+    return Links.duration(path, bytes, fixed) + bounce;
   };
 }
