@@ -169,4 +169,5 @@ export class MemoryModel {
   get devobj(): ModelStats['devobj'] { return this.modelStats.devobj; }
   get hazards(): number { return this.modelStats.hazards; }
   get barFullNs(): readonly number[] { return this.modelStats.barFullNs; }
+  get streamOrder(): ModelStats['streamOrder'] { return this.modelStats.streamOrder; }
 }

@@ -75,6 +75,11 @@ export class StreamScheduler {
   private memc: Int32Array = new Int32Array(0);
   private pageable = -1;
   private rows: StreamRowAccess = { peerOf: () => -1, objOf: () => -1 };
+  /** GPU ops scheduled, by kind, and the latest observed end of any scheduled row (summary `stream_order`) */
+  private nKernels = 0;
+  private nCopies = 0;
+  private nMemsets = 0;
+  private observedEnd = 0;
 
   constructor(private readonly model: MemoryModel, private readonly observer?: StreamObserver) {
     const A = model.index.agentNames.length;
@@ -141,6 +146,10 @@ export class StreamScheduler {
     this.closeDue(Number.POSITIVE_INFINITY);
     th.save(m.clocks.delay);
     for (let t = 0; t < this.syncT.length; t++) if (this.syncT[t] === this.syncT[t]) th.shift[t] = this.syncShift(t);
+    m.modelStats.streamOrder = {
+      kernels: this.nKernels, copies: this.nCopies, memsets: this.nMemsets,
+      streams: this.queues.count, cpu_threads: th.count, observed_end_ns: this.observedEnd,
+    };
     const best = new Float64Array(th.current.length).fill(Number.NEGATIVE_INFINITY);
     for (let t = 0; t < th.count; t++) {
       const a = th.agent[t]!;
@@ -157,6 +166,7 @@ export class StreamScheduler {
     const d = this.durs[i]!;
     const end = d === d ? ts + d : ts;
     if (end > this.threads.frontier[t]!) this.threads.frontier[t] = end;
+    if (end > this.observedEnd) this.observedEnd = end;
   }
 
   // ---------------------------------------------------------------- GPU ops
@@ -188,8 +198,10 @@ export class StreamScheduler {
     }
     const start = modeledStart(ts, latest(lObs, this.queues.endObs[q]!, wObs), latest(lMod, this.queues.endMod[q]!, wMod));
     const d = this.durs[i]! === this.durs[i]! ? this.durs[i]! : 0;
+    if (ts + d > this.observedEnd) this.observedEnd = ts + d;
     let end: number;
     if (o === OP_KERNEL) {
+      this.nKernels++;
       const K = this.kernels;
       if (!K.open(c, q, g, ts, start, d, m.clocks.stall[g]!)) { this.close(0); K.open(c, q, g, ts, start, d, m.clocks.stall[g]!); }
       m.clocks.delay[g] = start - ts;
@@ -198,8 +210,12 @@ export class StreamScheduler {
     } else {
       const by = this.bytes[i]!;
       const gm = idx.agentMem[g]!;
-      if (o === OP_MEMSET) end = memsetEnd(m, gm, start, by, d);
-      else {
+      if (o === OP_MEMSET) {
+        this.nMemsets++;
+        end = memsetEnd(m, gm, start, by, d);
+        m.events.emit(start, end - start, m.ids.kind.memset, idx.agentEventId[g]!, gm >= 0 ? idx.memEventId[gm]! : -1, gm >= 0 ? idx.memEventId[gm]! : -1, Number.NaN, by === by ? by : 0, -1, -1);
+      } else {
+        this.nCopies++;
         const src = idx.agentMem[a]!;
         const p = this.rows.peerOf(i);
         const dst = p >= 0 ? idx.agentMem[p]! : src;
@@ -243,6 +259,7 @@ export class StreamScheduler {
     if (c === c) this.ends.setMax(c, endObs, end);
     for (const w of this.deviceWaits) if (w.corr.get(q) === c && c === c) { const e = w.endMod.get(q)!; if (end > e) w.endMod.set(q, end); }
     m.clocks.noteEnd(end);
+    m.events.emit(K.startMod[k]!, end - K.startMod[k]!, m.ids.kind.kernel, m.index.agentEventId[g]!, -1, -1, Number.NaN, 0, -1, -1);
     this.observer?.('kernel', m.index.agentNames[g]!, this.queues.stream[q]!, c, K.startMod[k]!, end);
     K.remove(k);
   }

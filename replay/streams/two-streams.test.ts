@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../../ingest/ingest.ts';
 import { MODEL_HOOKS, runEngine } from '../engine.ts';
 import { loadPlatform } from '../platform-loader.ts';
+import { replay } from '../index.ts';
+import { whatWasModeled } from '../../reports/what-was-modeled.ts';
 import type { StreamOpKind } from './scheduler.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hetmem-streams-'));
@@ -64,4 +66,22 @@ describe('stream-ordered replay of fixtures/two-streams.csv: every op after its 
       expect(end).toBe(want.end);
     });
   }
+});
+
+describe('what a stream-ordered run reports about its schedule', () => {
+  it('summary.json counts the scheduled ops and sets the modeled end beside the observed span', async () => {
+    const summary = await replay({ trace, platform: 'a100-pcie4', out: join(dir, 'run-a100') });
+    // From the fixture's rows: kernels K1, K2, K3; copies C1, C2; memset M; queues (gpu0, 7) and
+    // (gpu0, 13); one CPU thread (stream 0). The latest observed end is the frees at 4,770,000 ns
+    // (K3 ends at 4,560,000 + 200,000 = 4,760,000; the device sync returns at 4,600,000 + 165,000).
+    expect(summary.stream_order).toEqual({ kernels: 3, copies: 2, memsets: 1, streams: 2, cpu_threads: 1, observed_end_ns: 4770000 });
+    // The modeled end is the a100 schedule's 4,658,500 above: (4,658,500 − 4,770,000) / 4,770,000 = −2.34 %.
+    expect(summary.end_ns).toBe(4658500);
+    const streams = whatWasModeled(summary).find((m) => m.topic === 'streams');
+    expect(streams?.text).toBe('replayed in stream order: 3 kernels, 2 copies and 1 memset on 2 streams, launched by 1 CPU thread; ' +
+      'the trace spans 4.77 ms and the model ends at 4.66 ms (−2.34 %).');
+    // Kernels and memsets are events too (the Perfetto export draws them on the GPU's track).
+    expect(summary.events_by_kind?.kernel?.count).toBe(3);
+    expect(summary.events_by_kind?.memset).toEqual({ count: 1, bytes: 150524000 });
+  });
 });
