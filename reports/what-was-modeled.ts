@@ -31,7 +31,9 @@ export function whatWasModeled(s: RunSummary): Modeled[] {
     const pct = `${delta >= 0 ? '+' : '−'}${Math.abs(delta * 100).toFixed(2)} %`;
     out.push({
       topic: 'streams',
-      text: `replayed in stream order: ${ops[0]}, ${ops[1]} and ${ops[2]} on ${count(so.streams, 'stream', 'streams')}, launched by ${count(so.cpu_threads, 'CPU thread', 'CPU threads')}; ` +
+      // A source without runtime calls (an ET step timed by its kernels) has no CPU thread to name.
+      text: `replayed in stream order: ${ops[0]}, ${ops[1]} and ${ops[2]} on ${count(so.streams, 'stream', 'streams')}` +
+        `${so.cpu_threads > 0 ? `, launched by ${count(so.cpu_threads, 'CPU thread', 'CPU threads')}` : ''}; ` +
         `the trace spans ${formatNs(so.observed_end_ns)} and the model ends at ${formatNs(s.end_ns)} (${pct}).`,
     });
   }

@@ -126,3 +126,34 @@ describe('what eviction costs (uvm_pmm_gpu.c, uvm_va_block.c)', () => {
     expect(s.remote.bytes).toBe(0);
   });
 });
+
+describe('small allocations take their range rounded up to 64 KiB, not a root chunk each (block_gpu_chunk_size)', () => {
+  // gpu0.memory = 4 MiB = 2 root chunks = 64 units of 64 KiB. N managed objects of 64 KiB, each in its
+  // own 2 MiB-aligned VA block, each written once by the GPU (first touch: populated on the GPU, no
+  // transfer). Each block takes ceil(16 pages / 16) = 1 unit.
+  //   N = 40: 40 units ≤ 64 → nothing is evicted (counted as one root chunk per block, the GPU would
+  //           hold only 2 of them and evict 38).
+  //   N = 70: the 65th object finds 64 units used → evict the head (object 0, FIFO by population);
+  //           objects 66..70 evict objects 1..5: 6 evictions of 64 KiB each, objects 0..5 in order.
+  const run = async (n: number) => {
+    const rows: Row[] = [];
+    let ts = 0;
+    for (let k = 0; k < n; k++) rows.push({ ts: ts++, op: 'alloc', agent: 'cpu0', addr: BASE + k * MB2, bytes: 65536, obj: `t${k}`, mem: 'managed' });
+    for (let k = 0; k < n; k++) rows.push({ ts: (ts += 1000), op: 'write', agent: 'gpu0', addr: BASE + k * MB2, bytes: 65536, obj: `t${k}` });
+    const trace = join(dir, `small-${n}.arrow`);
+    writeTrace(trace, rows);
+    const out = join(dir, `small-${n}`);
+    const s = await replay({ trace, platform: 'a100-pcie4', set: { 'gpu0.memory': '4MiB' }, out });
+    const ev = await query(`SELECT obj, bytes FROM '${out}/events.parquet' WHERE kind = 'evict' ORDER BY ts`);
+    return { s, ev };
+  };
+  it('40 objects of 64 KiB fit in 4 MiB', async () => {
+    const { s, ev } = await run(40);
+    expect(ev).toEqual([]);
+    expect(s.evictions.count).toBe(0);
+  });
+  it('70 objects of 64 KiB evict the first six, oldest first', async () => {
+    const { ev } = await run(70);
+    expect(ev).toEqual([0, 1, 2, 3, 4, 5].map((k) => ({ obj: `t${k}`, bytes: 65536 })));
+  });
+});

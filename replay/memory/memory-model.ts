@@ -44,6 +44,10 @@ import { Thrashing } from './thrashing.ts';
 import { TripleLog } from './triple-log.ts';
 import { Transfers } from './transfers.ts';
 
+/** 64 KiB units per 2 MiB root chunk, and 4 KiB pages per 64 KiB unit (the big-page size, §2.1). */
+const UNITS_PER_ROOT_CHUNK = 32;
+const PAGES_PER_UNIT = 16;
+
 export class MemoryModel {
   readonly events = new EventLog();
   readonly ids: EventIds;
@@ -78,7 +82,10 @@ export class MemoryModel {
     const state = this.state = new PageState(index.memNames.length);
     const pages = new PageAddresses(state, map);
     const pol = platform.policy;
-    const lru = new ChunkLru(index.gpus.map((g) => Math.floor(g.memory / VA_BLOCK_SIZE)));
+    // Device memory in 64 KiB units, whole 2 MiB root chunks only; a block takes its allocated page
+    // range rounded up to 64 KiB (eviction.ts).
+    const lru = new ChunkLru(index.gpus.map((g) => Math.floor(g.memory / VA_BLOCK_SIZE) * UNITS_PER_ROOT_CHUNK),
+      (b) => Math.ceil((state.blockOuter[b]! - state.blockFirst[b]!) / PAGES_PER_UNIT));
     const counters = new AccessCounters(index.gpus.length, pol.access_counter_threshold);
     const batch = this.batch = new FaultBatch(pol.fault_batch);
     const migrated = new MigratedBytes();

@@ -214,7 +214,7 @@ export class Migrator implements PageMover {
     const mem = index.gpuMem(g);
     const home = index.memHome[mem]!;
     const gpuAgent = index.gpuAgents[g]!;
-    while (lru.isFull(g)) {
+    while (lru.isFull(g, b)) {
       const v = lru.victim(g, b);
       if (v < 0) break; // nothing evictable: over-commit rather than fail
       const base = v * PAGES_PER_BLOCK;
