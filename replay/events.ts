@@ -13,6 +13,7 @@
  */
 import { UsageError } from '../common/bad-input.ts';
 import { EventColumns, type EventSource } from './event-columns.ts';
+import { sortByTs } from './event-order.ts';
 import { SpilledRuns } from './event-runs.ts';
 import { EventTotals } from './event-totals.ts';
 
@@ -152,14 +153,7 @@ export class EventLog {
     if (sel === null) for (let i = 0; i < m; i++) order[k++] = i;
     else for (let i = 0; i < m; i++) if (sel[c.kind[i]!] === 1) order[k++] = i;
     this.markUsed(order, k);
-    const ts = c.ts;
-    let sorted = true;
-    for (let i = 1; i < k && sorted; i++) if (ts[order[i]!]! < ts[order[i - 1]!]!) sorted = false;
-    if (!sorted) {
-      const o = order.subarray(0, k);
-      o.sort((a, b) => ts[a]! - ts[b]! || a - b);
-    }
-    return [order, k];
+    return [sortByTs(order, k, c.ts, new Int32Array(k)), k];
   }
 
   private markUsed(order: Int32Array, k: number): void {

@@ -9,6 +9,7 @@ import { fstatSync, readSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { AsyncRecordBatchFileReader, RecordBatch, RecordBatchReader, type Data } from 'apache-arrow';
 import { BadInputError } from '../../common/bad-input.ts';
+import { BackgroundSha256 } from './background-sha256.ts';
 import {
   COLUMNS, DICT_COLUMNS, META, TRACE_SCHEMA_ID,
   type DictColumn, type Int32Column, type Int64Column, type TraceMetadata,
@@ -120,7 +121,9 @@ export interface TraceReaderOptions {
  * footer, or batches never read) and returns the hex digest.
  */
 class HashingHandle {
-  private readonly h = createHash('sha256');
+  /** made at the first bytes: on a worker thread for a large file (background-sha256.ts), else here */
+  private hasher: { update(b: Uint8Array): unknown } | null = null;
+  private background: BackgroundSha256 | null = null;
   /** bytes [0, hashed) are in the hash */
   private hashed = 0;
   private size = -1;
@@ -132,7 +135,7 @@ class HashingHandle {
     this.observe(buffer, offset, r.bytesRead, position);
     return r;
   }
-  close(): Promise<void> { return this.handle.close(); }
+  close(): Promise<void> { this.stopWorker(); return this.handle.close(); }
 
   /** Small gaps (< 1 MiB) before a read are read and hashed here; a larger jump is left for `digest`. */
   private observe(buffer: Uint8Array, offset: number, n: number, position: number): void {
@@ -142,7 +145,7 @@ class HashingHandle {
       if (position - this.hashed > GAP_MAX) return;
       this.hashRange(this.hashed, position);
     }
-    this.h.update(buffer.subarray(offset + (this.hashed - position), offset + n));
+    this.h().update(buffer.subarray(offset + (this.hashed - position), offset + n));
     this.hashed = end;
   }
 
@@ -151,7 +154,7 @@ class HashingHandle {
     while (from < to) {
       const n = readSync(this.handle.fd, buf, 0, Math.min(buf.length, to - from), from);
       if (n <= 0) throw new Error(`file shrank while being read (at byte ${from})`);
-      this.h.update(buf.subarray(0, n));
+      this.h().update(buf.subarray(0, n));
       from += n;
     }
     this.hashed = to;
@@ -161,9 +164,24 @@ class HashingHandle {
   digest(): string {
     if (this.size < 0) this.size = fstatSync(this.handle.fd).size;
     this.hashRange(this.hashed, this.size);
-    return this.h.digest('hex');
+    const h = this.h();
+    return h === this.background ? this.background.digest() : (h as ReturnType<typeof createHash>).digest('hex');
+  }
+
+  /** Ends the hashing worker, if any (it has ended already after `digest`). */
+  stopWorker(): void { this.background?.close(); }
+
+  private h(): { update(b: Uint8Array): unknown } {
+    if (this.hasher === null) {
+      if (this.size < 0) this.size = fstatSync(this.handle.fd).size;
+      this.hasher = this.size >= BACKGROUND_MIN ? (this.background = new BackgroundSha256()) : createHash('sha256');
+    }
+    return this.hasher;
   }
 }
+
+/** Files at least this large are hashed on a worker thread (below, starting the worker costs more than it saves). */
+const BACKGROUND_MIN = 64 << 20;
 
 const GAP_MAX = 1 << 20;
 
@@ -275,7 +293,7 @@ export class TraceReader {
     return this.hashing.digest();
   }
 
-  async close(): Promise<void> { await this.reader.cancel(); }
+  async close(): Promise<void> { this.hashing?.stopWorker(); await this.reader.cancel(); }
 }
 
 /** One row as plain values: for tests, small traces and debugging only (allocates per row). */

@@ -11,6 +11,7 @@ import type { Platform } from '../platform.ts';
 import type { AddressMap } from './address-map.ts';
 import type { AgentClocks } from './agent-clocks.ts';
 import type { FaultBatch } from './fault-batcher.ts';
+import { markEqual, MaskWords } from './block-bits.ts';
 import { hmmCpuFaultRange } from './hmm.ts';
 import { isHmm } from './kinds.ts';
 import type { MigratedBytes } from './migrated-bytes.ts';
@@ -44,6 +45,9 @@ export class FaultService {
   private readonly prefetch = new Uint8Array(PAGES_PER_BLOCK);
   private readonly thrash = new Uint8Array(PAGES_PER_BLOCK);
   private readonly dupScratch = new Uint8Array(PAGES_PER_BLOCK);
+  /** the sort order of a one-fault batch */
+  private readonly single = new Int32Array(1);
+  private readonly residentWords = new MaskWords();
   /** batch entries of the batch in service whose pages were mapped where they are (RES_REMOTE), in order */
   private remoteEntries = new Int32Array(0);
   private remoteCount = 0;
@@ -69,7 +73,7 @@ export class FaultService {
     const n = batch.count;
     const pages = batch.pages.subarray(0, n);
     // Sort by address (dense page order = VA order within allocations), §2.2 step 3; writes follow.
-    const order = Int32Array.from({ length: n }, (_, i) => i).sort((x, y) => pages[x]! - pages[y]!);
+    const order = n === 1 ? this.single : Int32Array.from({ length: n }, (_, i) => i).sort((x, y) => pages[x]! - pages[y]!);
     let start = Math.max(t0, this.faultEngineFree[g]!);
     for (let k = 0; k < n; k++) { const r = s.readyAt[pages[k]!]!; if (r > start) start = r; } // causality (page-state.ts)
     let t = start + cost.gpu_fault_batch + n * cost.gpu_fault_per_page;
@@ -129,17 +133,25 @@ export class FaultService {
       if (anyDup) done = Math.max(done, migrator.duplicateMasked(t, agent, b, dupMask, me));
       if (anyMigrate) {
         const r = this.resident;
-        for (let i = 0; i < PAGES_PER_BLOCK; i++) r[i] = s.loc[base + i] === me + 1 ? 1 : 0;
+        // No page of the block held on `me` (held counts owned and duplicated pages): none resident.
+        if (s.held[b * s.memories + me] === 0) r.fill(0);
+        else { r.fill(0); markEqual(s.loc, s.loc32, base, 0, PAGES_PER_BLOCK, me + 1, r, this.residentWords.of(r)); }
         const th = this.thrash;
-        for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t0 ? 1 : 0;
+        const anyPin = s.pinHorizon > t0; // else no page is thrash-pinned at t0 (page-state.ts)
+        if (anyPin) for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t0 ? 1 : 0;
+        else th.fill(0);
         const prefetcher = this.x.prefetcher;
         prefetcher.compute(r, f, th, s.blockFirst[b]!, s.blockOuter[b]!, this.prefetch);
         const pf = this.prefetch;
         // "On first touch at the preferred location, the whole block is prefetched" (§2.4).
-        if (firstTouchAtPreferred && prefetcher.enabled) for (let i = s.blockFirst[b]!; i < s.blockOuter[b]!; i++) pf[i] = f[i] || r[i] ? 0 : 1;
+        const firstTouchFill = firstTouchAtPreferred && prefetcher.enabled;
+        if (firstTouchFill) for (let i = s.blockFirst[b]!; i < s.blockOuter[b]!; i++) pf[i] = f[i] || r[i] ? 0 : 1;
         const e1 = migrator.migrateMasked(t, agent, b, f, me, ids.cause.fault);
-        for (let i = 0; i < PAGES_PER_BLOCK; i++) if (pf[i] && (s.flags[base + i]! & FLAG_PINNED || s.pinUntil[base + i]! > t0)) pf[i] = 0;
-        const e2 = migrator.migrateMasked(t, agent, b, pf, me, ids.cause.prefetch);
+        const anyPrefetch = firstTouchFill || prefetcher.count > 0;
+        const pfLo = firstTouchFill ? s.blockFirst[b]! : prefetcher.spanLo; // the prefetch mask is clear outside [pfLo, pfHi)
+        const pfHi = firstTouchFill ? s.blockOuter[b]! : prefetcher.spanHi;
+        if (anyPrefetch) for (let i = pfLo; i < pfHi; i++) if (pf[i] && (s.flags[base + i]! & FLAG_PINNED || (anyPin && s.pinUntil[base + i]! > t0))) pf[i] = 0;
+        const e2 = anyPrefetch ? migrator.migrateMasked(t, agent, b, pf, me, ids.cause.prefetch) : t;
         done = Math.max(done, e1, e2);
         migrated += this.x.migrated.collect();
       }
@@ -223,7 +235,8 @@ export class FaultService {
         const res = this.resident;
         for (let i = 0; i < PAGES_PER_BLOCK; i++) res[i] = s.loc[base + i]! > 0 && index.memIsSys[s.loc[base + i]! - 1] ? 1 : 0;
         const th = this.thrash;
-        for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t ? 1 : 0;
+        if (s.pinHorizon > t) for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t ? 1 : 0;
+        else th.fill(0); // no page is thrash-pinned at t (page-state.ts)
         // Pages in system memory without a CPU mapping (evicted, migrator.ts) stay in the prefetch set and
         // are mapped by this fault without a copy (`uvm_perf_prefetch_prenotify_fault_migrations` drops
         // only CPU-mapped resident pages; the service maps the whole new-residency mask).

@@ -17,6 +17,7 @@ import type { PageAddresses } from './page-addresses.ts';
 import { isHmm } from './kinds.ts';
 import { FLAG_CPU_UNMAPPED, FLAG_NIC_MAPPED, FLAG_PEER_MAPPED, type PageState } from './page-state.ts';
 import type { PlatformIndex } from './platform-index.ts';
+import { markEqual, MaskWords, nextSet } from './block-bits.ts';
 import { PAGES_PER_BLOCK } from './prefetcher.ts';
 import type { TripleLog } from './triple-log.ts';
 
@@ -45,6 +46,8 @@ export interface MigratorParts {
 export class Migrator implements PageMover {
   private readonly one = new Uint8Array(PAGES_PER_BLOCK);
   private readonly victimMask = new Uint8Array(PAGES_PER_BLOCK);
+  /** word views of the masks migrateMasked is given (the callers reuse a handful of arrays) */
+  private readonly maskWords = new MaskWords(8);
 
   constructor(private readonly x: MigratorParts) {}
 
@@ -58,9 +61,8 @@ export class Migrator implements PageMover {
     const base = b * PAGES_PER_BLOCK;
     const first = s.blockFirst[b]!;
     const outer = s.blockOuter[b]!;
-    let any = false;
-    for (let i = first; i < outer; i++) if (mask[i]) { any = true; break; }
-    if (!any) return t;
+    const words = this.maskWords.of(mask);
+    if (nextSet(mask, words, first, outer) === outer) return t;
     const g = this.x.index.memGpu[dst]!;
     const lru = this.x.lru;
     // The copy into a chunk freed by eviction waits for the eviction's copy out of it: `pmm_gpu_alloc`
@@ -69,7 +71,7 @@ export class Migrator implements PageMover {
     if (g >= 0 && !lru.has(g, b)) t = this.makeRoom(t, g, b);
     let done = t;
     for (let i = first; i < outer;) {
-      if (!mask[i]) { i++; continue; }
+      if (!mask[i]) { i = nextSet(mask, words, i + 1, outer); continue; }
       const src = s.loc[base + i]! - 1;
       let j = i + 1;
       while (j < outer && mask[j] && s.loc[base + j]! - 1 === src) j++;
@@ -218,16 +220,20 @@ export class Migrator implements PageMover {
       const base = v * PAGES_PER_BLOCK;
       const before = s.held[v * M + mem]!;
       let evictEnd = t;
-      // Duplicates are simply dropped; owned pages move home.
-      for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!; i++) {
-        const p = base + i;
-        if (s.dup[p]! & (1 << mem)) { s.dup[p]! &= ~(1 << mem); s.held[v * M + mem]!--; residentLog.push(t, mem, -PAGE_SIZE); }
-      }
       const f = this.victimMask;
       f.fill(0);
-      for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!; i++) if (s.loc[base + i] === mem + 1) f[i] = 1;
+      const owned = markEqual(s.loc, s.loc32, base, s.blockFirst[v]!, s.blockOuter[v]!, mem + 1, f, this.maskWords.of(f));
+      // Duplicates are simply dropped; owned pages move home. (`held` counts owned and duplicated
+      // pages: when it equals the owned count the block holds no duplicate here.)
+      if (before > owned) {
+        for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!; i++) {
+          const p = base + i;
+          if (s.dup[p]! & (1 << mem)) { s.dup[p]! &= ~(1 << mem); s.held[v * M + mem]!--; residentLog.push(t, mem, -PAGE_SIZE); }
+        }
+      }
+      const fw = this.maskWords.of(f);
       for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!;) {
-        if (!f[i]) { i++; continue; }
+        if (!f[i]) { i = nextSet(f, fw, i + 1, s.blockOuter[v]!); continue; }
         let j = i + 1;
         while (j < s.blockOuter[v]! && f[j]) j++;
         evictEnd = Math.max(evictEnd, this.move(t, gpuAgent, base + i, j - i, mem, home, ids.cause.eviction, ids.kind.migrate));

@@ -103,4 +103,67 @@ describe('tree-based density prefetcher (REFERENCE.md §2.4), one 2 MiB block of
     expect(r.faulted).toEqual([[300, 301]]);
     expect(r.prefetch).toEqual([]);
   });
+
+  it('the word-wise computation equals a page-by-page reading of §2.4 on random blocks', () => {
+    // The oracle below is the rule of the header comment written page by page (a prefix sum over the
+    // 512 pages, every tree node counted from it): independent of the bitmap arithmetic under test.
+    // Random resident/faulted/thrashing masks, with valid regions that start and end off big-page and
+    // word boundaries, and thresholds on both sides of 50 %.
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const randomMask = (density: number) => { const m = new Uint8Array(PAGES_PER_BLOCK); for (let i = 0; i < m.length; i++) m[i] = rand() < density ? 1 : 0; return m; };
+    for (let trial = 0; trial < 3000; trial++) {
+      const threshold = [1, 25, 51, 75, 100][trial % 5]!;
+      const first = rand() < 0.5 ? 0 : Math.floor(rand() * 300);
+      const outer = rand() < 0.5 ? PAGES_PER_BLOCK : first + 1 + Math.floor(rand() * (PAGES_PER_BLOCK - first - 1));
+      const resident = randomMask([0, 0.1, 0.5, 0.9][trial % 4]!);
+      const faulted = randomMask([0.002, 0.01, 0.05, 0.3][(trial >> 2) % 4]!);
+      const thrashing = trial % 3 === 0 ? null : randomMask(trial % 3 === 1 ? 0.01 : 0.2);
+      const unmapped = trial % 7 < 3 ? null : randomMask(0.3);
+      const got = new Uint8Array(PAGES_PER_BLOCK).fill(7);
+      const p = new Prefetcher(true, threshold);
+      p.compute(resident, faulted, thrashing, first, outer, got, unmapped);
+      const want = referencePrefetch(resident, faulted, thrashing, first, outer, threshold, unmapped);
+      for (let i = first; i < outer; i++) if (got[i] !== want[i]) throw new Error(`trial ${trial}: page ${i} got ${got[i]} want ${want[i]}`);
+      expect(p.count).toBe(want.reduce((a, b) => a + b, 0));
+      if (p.count > 0) expect([p.spanLo, p.spanHi]).toEqual([want.indexOf(1), want.lastIndexOf(1) + 1]);
+    }
+  });
 });
+
+/** §2.4 page by page (see the header of prefetcher.ts): the test oracle. */
+function referencePrefetch(resident: Uint8Array, faulted: Uint8Array, thrashing: Uint8Array | null, first: number, outer: number, threshold: number, unmapped: Uint8Array | null): Uint8Array {
+  const out = new Uint8Array(PAGES_PER_BLOCK);
+  const filled = Uint8Array.from(faulted);
+  for (let bp = first - (first % 16); bp < outer; bp += 16) {
+    const lo = Math.max(bp, first);
+    const hi = Math.min(bp + 16, outer);
+    let any = false;
+    let thrash = false;
+    for (let i = lo; i < hi; i++) { if (faulted[i]) any = true; if (thrashing?.[i]) thrash = true; }
+    if (any && !thrash) filled.fill(1, lo, hi);
+  }
+  const prefix = new Int32Array(PAGES_PER_BLOCK + 1);
+  for (let i = first; i < outer; i++) prefix[i + 1] = prefix[i]! + (resident[i] || filled[i] ? 1 : 0);
+  const base = first - (first % 16);
+  const leaves = outer - base;
+  let levels = 1;
+  while (1 << (levels - 1) < leaves) levels++;
+  let coveredEnd = -1;
+  for (let p = first; p < outer; p++) {
+    if (!faulted[p] || p < coveredEnd) continue;
+    let best: [number, number] | null = null;
+    for (let level = 0; level < levels; level++) {
+      const lo = ((p - base) >> level) << level;
+      const hi = Math.min(lo + (1 << level), leaves);
+      const count = prefix[base + hi]! - prefix[Math.max(base + lo, first)]!;
+      if (count * 100 > (hi - lo) * threshold) best = [lo, hi];
+    }
+    if (!best) continue;
+    out.fill(1, Math.max(base + best[0], first), base + best[1]);
+    coveredEnd = base + best[1];
+  }
+  // Minus faulted pages and resident pages, but resident pages without a mapping stay (to be mapped).
+  for (let i = first; i < outer; i++) if (faulted[i] || (resident[i] && !unmapped?.[i])) out[i] = 0;
+  return out;
+}

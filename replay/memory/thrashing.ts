@@ -35,6 +35,7 @@ export class Thrashing {
     s.throttles[p] = 0;
     s.thrashEvents[p] = 0;
     s.pinUntil[p] = pol.thrashing_pin === 0 ? Infinity : t + pol.thrashing_pin;
+    if (s.pinUntil[p]! > s.pinHorizon) s.pinHorizon = s.pinUntil[p]!;
     return HINT_PIN;
   }
 }
