@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observedOverModeled, speedPhrase } from './calibration-copies-summary.ts';
+import { copyFitSentences, observedOverModeled, speedPhrase } from './calibration-copies-summary.ts';
 
 describe('how far the model is from the observed copies', () => {
   it('weights each size by its count and skips sizes the platform has no path for', () => {
@@ -18,5 +18,23 @@ describe('how far the model is from the observed copies', () => {
     expect(speedPhrase(1.049)).toBe('within 5 % of observed');
     expect(speedPhrase(1 / 1.049)).toBe('within 5 % of observed');
     expect(speedPhrase(0.5)).toBe('2.0× too slow');
+  });
+});
+
+describe('copyFitSentences', () => {
+  it('says when a kind has no fit, and when the platform has no path for it', () => {
+    const row = (direction: 'HtoD pageable' | 'PtoP', modeled: number | null) => ({
+      direction, bytes: 128, n: 45, observed_median_ns: 1000, modeled_ns: modeled, median_rel_error: null, p95_rel_error: null,
+    });
+    const sentences = copyFitSentences({
+      observed: { 'HtoD pageable': 45, PtoP: 1 }, fits: { 'HtoD pageable': null, PtoP: null }, used: {},
+      durations: [row('HtoD pageable', 2010), row('PtoP', null)],
+      durations_calibrated: [row('HtoD pageable', 2660), row('PtoP', null)],
+    });
+    // 45 × 1000 / (45 × 2010) = 0.4975 → 1 / 0.4975 = 2.01 → "2.0× too slow"; calibrated 2660 / 1000 → "2.7× too slow".
+    expect(sentences).toEqual([
+      'HtoD pageable: 45 copies, no fit (fewer than two sizes, or durations do not grow with size); the platform modeled them 2.0× too slow; calibrated.yaml models them 2.7× too slow.',
+      'PtoP: 1 copy, no fit (fewer than two sizes, or durations do not grow with size); the platform has no path for them.',
+    ]);
   });
 });

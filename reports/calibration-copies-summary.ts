@@ -67,7 +67,8 @@ export function copyFitSentences(c: CopyCalibration): string[] {
     const path = pathOf(kind);
     const taken = path !== null && c.used[path] === kind;
     const after = observedOverModeled(c.durations_calibrated, kind);
-    if (after !== null) parts.push(`${taken ? 'calibrated.yaml takes this fit and models them' : 'calibrated.yaml does not take this fit; it models them'} ${speedPhrase(after)}`);
+    const calibratedSays = taken ? 'calibrated.yaml takes this fit and models them' : fit ? 'calibrated.yaml does not take this fit; it models them' : 'calibrated.yaml models them';
+    if (after !== null) parts.push(`${calibratedSays} ${speedPhrase(after)}`);
     out.push(`${parts.join('; ')}.`);
   }
   return out;
