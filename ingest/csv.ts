@@ -258,7 +258,8 @@ class CsvReader {
   private access(r: TraceRow, addressing: Addressing, addrField: number | null, bytesField: number | null, offset: number | null): void {
     if (r.obj === null) {
       if (offset !== null) this.fail('offset', 'given without obj (an offset is relative to an object)');
-      if (addressing === 'object') this.fail('obj', `missing (required for ${r.op})`);
+      // A submit that launches GPU work (a runtime call with a corr) needs no object.
+      if (addressing === 'object' && !(r.op === 'submit' && r.corr !== null)) this.fail('obj', `missing (required for ${r.op})`);
       if (addressing === 'range' || addressing === 'point') {
         if (addrField === null) this.fail('addr', `missing (${r.op} needs addr, or obj with an optional offset)`);
         if (addressing === 'range' && bytesField === null) this.fail('bytes', `missing (${r.op} with addr needs bytes)`);

@@ -6,6 +6,10 @@
  * A row runs at modeled time `ts + delay[agent]` (memory-model.ts). An open GPU fault batch is serviced
  * before any row that does not join it (same GPU, same modeled time: §2.2), so the model stays in time
  * order. `sync` waits for the agent's asynchronous work and, for a CPU, for every GPU's work.
+ *
+ * A trace with a `stream` column replays stream-ordered from its first such row: the stream scheduler
+ * (streams/scheduler.ts) times GPU ops, `wait` and `sync` rows and keeps one clock per CPU thread; the
+ * rest of the row loop is unchanged, and a trace without streams never enters the scheduler.
  */
 import { BadInputError } from '../common/bad-input.ts';
 import { startProgress, type Progress } from '../common/progress.ts';
@@ -18,6 +22,7 @@ import { cpuAtomic } from './memory/hazards.ts';
 import { AGENT_CPU } from './memory/kinds.ts';
 import { MemoryModel } from './memory/memory-model.ts';
 import type { Platform } from './platform.ts';
+import { StreamScheduler, type StreamObserver, type StreamRowAccess } from './streams/scheduler.ts';
 
 const op = (o: Op) => OPS.indexOf(o);
 const OP_ALLOC = op('alloc'), OP_FREE = op('free'), OP_READ = op('read'), OP_WRITE = op('write'), OP_ATOMIC = op('atomic');
@@ -30,6 +35,8 @@ export interface OpHooks {
   submit?(model: MemoryModel, agent: number, t: number, objId: number): void;
   peerMap?(model: MemoryModel, agent: number, peer: number, t: number, allocId: number, addr: number, bytes: number): void;
   peerUnmap?(model: MemoryModel, agent: number, peer: number, t: number, allocId: number, addr: number, bytes: number): void;
+  /** Sees each stream-ordered GPU op's modeled span (kernel, copy, memset); none by default. */
+  gpuOp?: StreamObserver;
 }
 
 /** The exporter decides on peer mappings (p2p/exporter.ts); a submit zaps CPU PTEs (memory/driver-objects.ts). */
@@ -62,6 +69,7 @@ export async function runEngine(
   let progress: Progress | null = null;
   let rowBase = 0;
   const advice = new Map<string, { advice: string; target: number }>();
+  const streams = new StreamScheduler(model, hooks.gpuOp);
   let next: Promise<TraceBatch> | null = null;
   let sha256 = '';
   try {
@@ -72,7 +80,7 @@ export async function runEngine(
       const b = await next!;
       next = k + 1 < N ? reader.batch(k + 1) : null;
       progress ??= startProgress('replay', b.length * N, 'rows');
-      replayBatch(model, b, tables(model, b, agentMap), rowBase, tracePath, advice, hooks, agentMap);
+      replayBatch(model, b, tables(model, b, agentMap), rowBase, tracePath, advice, hooks, agentMap, streams);
       rowBase += b.length;
       if (k === N - 1) progress.setTotal(rowBase);
       progress.update(rowBase);
@@ -88,6 +96,7 @@ export async function runEngine(
     next?.catch(() => {});
     await reader.close();
   }
+  streams.finish();
   model.finish();
   return { model, rows: rowBase, sha256 };
 }
@@ -109,7 +118,7 @@ function tables(model: MemoryModel, b: TraceBatch, agentMap: ReadonlyMap<string,
 
 function replayBatch(
   model: MemoryModel, b: TraceBatch, tb: BatchTables, rowBase: number, file: string,
-  advice: Map<string, { advice: string; target: number }>, hooks: OpHooks, agentMap: ReadonlyMap<string, string>,
+  advice: Map<string, { advice: string; target: number }>, hooks: OpHooks, agentMap: ReadonlyMap<string, string>, streams: StreamScheduler,
 ): void {
   const n = b.length;
   // Columns every row needs are read up front; the rest only when a row needs them (each costs a pass
@@ -141,6 +150,8 @@ function replayBatch(
     if (p < 0) bad(i, 'peer', notOnPlatform(model, peerNames[c]!));
     return p;
   };
+  const rowAccess: StreamRowAccess = { peerOf: peerAgent, objOf: (i) => (objc[i]! < 0 ? -1 : objs[objc[i]!]!) };
+  const sc = streams.batch(b, rowAccess) ? streams : null; // null: this trace has no streams (yet)
   /** The allocation a row addresses (by addr, else by obj); -1 when none. */
   const allocOf = (i: number): number => {
     const a = addr[i]!;
@@ -232,7 +243,9 @@ function replayBatch(
     if (a < 0) bad(i, 'agent', notOnPlatform(model, b.dictionary('agent')[agc[i]!]!));
     const tsi = ts[i]!;
     const access = o >= OP_READ && o <= OP_ATOMIC;
+    if (sc !== null) sc.before(i, o, a);
     if (batch.count > 0 && !(access && batch.joins(a, tsi + delay[a]!, model.faultEngineFree[model.index.memGpu[model.index.agentMem[a]!]!]!))) model.serviceBatch();
+    if (sc !== null && sc.schedule(i, o, a, tsi)) continue;
     if (tsi > frontier[a]!) frontier[a] = tsi;
     if (!access) { rare(i, o, a, tsi, tsi + delay[a]!); continue; }
     let ad = addr[i]!;

@@ -50,6 +50,8 @@ export const EVENT_KINDS = {
   pte_zap: 'a submit zapped the CPU PTEs of a driver object',
   bo_move: 'a driver object (or device allocation) moved as a whole to another memory',
   hazard: 'a CPU atomic the interconnect cannot make atomic (cause names the rule)',
+  kernel: "a GPU kernel's modeled span in a stream-ordered replay (its observed compute time plus the stall the model added while it ran)",
+  memset: "a GPU memset's modeled span in a stream-ordered replay (costed at device-memory bandwidth)",
 } as const satisfies Record<string, string>;
 export type EventKind = keyof typeof EVENT_KINDS;
 
@@ -158,6 +160,12 @@ export interface RunSummary {
    * Absent in runs written before it existed.
    */
   events_by_kind?: Record<string, CountBytes>;
+  /**
+   * present when the trace carries streams and replayed stream-ordered (docs/model.md): GPU ops by
+   * kind, (device, stream) queues, CPU threads, and the latest observed end in the trace (the span
+   * the source recorded, to set beside `end_ns`).
+   */
+  stream_order?: { kernels: number; copies: number; memsets: number; streams: number; cpu_threads: number; observed_end_ns: number };
 }
 
 /** run.json */

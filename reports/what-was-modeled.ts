@@ -4,11 +4,11 @@
  * allocation), the CLI's replay summary and the report say so in one sentence instead of showing an
  * empty chart. Shared by `hetmem replay` (stderr) and the report's answers.
  */
-import { formatBytes } from '../ingest/trace/units.ts';
+import { formatBytes, formatNs } from '../ingest/trace/units.ts';
 import type { RunSummary } from '../replay/run-output.ts';
 
 /** What a sentence is about: the report says each topic once per workload. */
-export type ModeledTopic = 'memory' | 'p2p' | 'unmapped';
+export type ModeledTopic = 'memory' | 'p2p' | 'unmapped' | 'streams';
 
 export interface Modeled {
   topic: ModeledTopic;
@@ -22,6 +22,19 @@ const count = (n: number, one: string, many: string): string => `${n.toLocaleStr
 export function whatWasModeled(s: RunSummary): Modeled[] {
   const out: Modeled[] = [];
   const kinds = s.events_by_kind ?? {};
+  const so = s.stream_order;
+  if (so) {
+    // A stream-ordered replay: say what was scheduled and set the modeled end beside the span the
+    // source recorded, so a reader sees at once how far the platform moved the run.
+    const ops = [count(so.kernels, 'kernel', 'kernels'), count(so.copies, 'copy', 'copies'), count(so.memsets, 'memset', 'memsets')];
+    const delta = so.observed_end_ns > 0 ? (s.end_ns - so.observed_end_ns) / so.observed_end_ns : 0;
+    const pct = `${delta >= 0 ? '+' : '−'}${Math.abs(delta * 100).toFixed(2)} %`;
+    out.push({
+      topic: 'streams',
+      text: `replayed in stream order: ${ops[0]}, ${ops[1]} and ${ops[2]} on ${count(so.streams, 'stream', 'streams')}, launched by ${count(so.cpu_threads, 'CPU thread', 'CPU threads')}; ` +
+        `the trace spans ${formatNs(so.observed_end_ns)} and the model ends at ${formatNs(s.end_ns)} (${pct}).`,
+    });
+  }
   if (s.migrations.total.count === 0 && s.faults.gpu + s.faults.cpu === 0) {
     // Nothing migrated and nothing faulted: no access reached managed or HMM memory (a first touch
     // of managed memory faults, §2.2), so the UVM/HMM model never ran. Say what did carry the run.

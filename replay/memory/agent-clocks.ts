@@ -2,6 +2,10 @@
  * Per-agent time. Each agent has a `delay` (ns its rows run late because of stalls and waits); a row's
  * modeled time is `ts + delay[agent]`. A stall (fault service, remote access, throttle) adds to the
  * delay and to `stall`, and is logged for the timeline. `endNs` is the modeled end of the run.
+ *
+ * In a trace with streams (streams/scheduler.ts) `delay` keeps that meaning row by row, but the
+ * scheduler sets it: a GPU's delay is the shift of the kernel whose rows run (plus the stall since it
+ * started), a CPU's the shift of the thread whose rows run; `stall` still only grows.
  */
 import { TripleLog } from './triple-log.ts';
 

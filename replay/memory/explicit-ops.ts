@@ -63,20 +63,36 @@ export class ExplicitOps {
     }
   }
 
-  /** An explicit DMA copy (cudaMemcpy, RDMA write): bytes from memory `src` to memory `dst`. Returns its end. */
-  copy(agent: number, t: number, src: number, dst: number, bytes: number, obj: number): number {
+  /**
+   * An explicit DMA copy (cudaMemcpy, RDMA write): bytes from memory `src` to memory `dst`. Returns its end.
+   * `staged` is the host memory of a pageable side (-1 when both sides are pinned or device memory): the
+   * CUDA runtime cannot DMA from pageable memory, so it copies the data through a pinned staging buffer
+   * ("the CUDA driver must first allocate a temporary page-locked, or pinned, host array, copy the host
+   * data to the pinned array, and then transfer the data from the pinned array to device memory":
+   * NVIDIA, "How to Optimize Data Transfers in CUDA C/C++"; CUDA Runtime API, "API synchronization
+   * behavior": a pageable HtoD copy returns once the data is in the staging memory, a DtoH one once the
+   * copy has completed). Modeled as one host memcpy (read and write every byte of that memory:
+   * 2 × bytes at its bandwidth, REFERENCE.md §3.6) before the DMA of an HtoD copy and after the DMA of
+   * a DtoH copy. Simplification: the driver pipelines the two through a staging buffer of limited size;
+   * this model serialises them (an upper bound on the time), and it charges the memory's full
+   * bandwidth to the memcpy (a lower bound: one CPU thread's memcpy reaches less).
+   */
+  copy(agent: number, t: number, src: number, dst: number, bytes: number, obj: number, staged = -1): number {
     const { index, links } = this.x;
     const cost = this.x.platform.cost;
-    let start = t;
+    const stage = staged >= 0 ? Math.ceil((2 * bytes) / index.memBandwidth(staged)) : 0;
+    const dmaAt = staged === src ? t + stage : t;
+    let start = dmaAt;
     let end: number;
     if (src === dst) {
       // A copy within one memory (cudaMemcpy DtoD on one GPU, a host memcpy) crosses no link: the copy
       // engine reads and writes every byte of that memory once (REFERENCE.md §3.6 bandwidths).
-      end = t + cost.transfer_fixed + Math.ceil((2 * bytes) / index.memBandwidth(src));
+      end = dmaAt + cost.transfer_fixed + Math.ceil((2 * bytes) / index.memBandwidth(src));
     } else {
-      end = links.transfer(index.memPath(src, dst), t, bytes, cost.transfer_fixed);
+      end = links.transfer(index.memPath(src, dst), dmaAt, bytes, cost.transfer_fixed);
       start = links.lastStart;
     }
+    if (staged >= 0) { if (staged === src) start = t; else end += stage; }
     this.x.events.emit(start, end - start, this.x.ids.kind.copy, index.agentEventId[agent]!, index.memEventId[src]!, index.memEventId[dst]!, Number.NaN, bytes, -1, obj);
     this.x.clocks.addPending(agent, end);
     return end;

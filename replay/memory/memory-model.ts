@@ -138,8 +138,9 @@ export class MemoryModel {
     return this.ops.advise(id, addr, bytes, advice, target);
   }
 
-  copy(agent: number, t: number, src: number, dst: number, bytes: number, obj: number): number {
-    return this.ops.copy(agent, t, src, dst, bytes, obj);
+  /** An explicit copy (explicit-ops.ts); `staged` = the host memory of a pageable side, or -1. */
+  copy(agent: number, t: number, src: number, dst: number, bytes: number, obj: number, staged = -1): number {
+    return this.ops.copy(agent, t, src, dst, bytes, obj, staged);
   }
 
   /** Closes the run: services the open batch, ends every agent's work, closes open BAR-full spans. */
@@ -168,4 +169,5 @@ export class MemoryModel {
   get devobj(): ModelStats['devobj'] { return this.modelStats.devobj; }
   get hazards(): number { return this.modelStats.hazards; }
   get barFullNs(): readonly number[] { return this.modelStats.barFullNs; }
+  get streamOrder(): ModelStats['streamOrder'] { return this.modelStats.streamOrder; }
 }

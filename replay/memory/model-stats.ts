@@ -5,6 +5,16 @@ export interface ModelCounters {
   throttles: number; pins: number; unmappedRows: number;
 }
 
+/** What a stream-ordered replay scheduled (replay/streams/scheduler.ts). */
+export interface StreamOrderStats {
+  /** GPU ops replayed in stream order, by kind */
+  kernels: number; copies: number; memsets: number;
+  /** (device, stream) queues and CPU threads seen */
+  streams: number; cpu_threads: number;
+  /** latest observed end (ts + dur) of any GPU op or CPU thread row: the span the source recorded */
+  observed_end_ns: number;
+}
+
 export class ModelStats {
   readonly counters: ModelCounters = { gpuFaults: 0, cpuFaults: 0, gpuBatches: 0, batchServiceNs: 0, throttles: 0, pins: 0, unmappedRows: 0 };
   /** P2P/BAR figures (summary `p2p`) */
@@ -15,6 +25,8 @@ export class ModelStats {
   readonly devobj = { cpu_faults: 0, pte_zaps: 0, moves: 0, move_bytes: 0 };
   /** hazard events (summary `hazards`) */
   hazards = 0;
+  /** what a stream-ordered replay scheduled (summary `stream_order`); null when the trace has no streams */
+  streamOrder: StreamOrderStats | null = null;
   /** per GPU: ns the BAR aperture had no room for the next request (summary `bar.full_ns`) */
   readonly barFullNs: number[] = [];
 }

@@ -64,5 +64,6 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
     hazards: model.hazards,
     unmapped_rows: s.unmappedRows,
     events_by_kind: sortKeys(byKind),
+    ...(model.streamOrder ? { stream_order: { ...model.streamOrder } } : {}),
   };
 }
