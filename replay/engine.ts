@@ -237,8 +237,10 @@ function replayBatch(
         default: break;        // obs_* rows are observations, not inputs (DESIGN.md)
       }
   };
+  const opRows = model.opRows;
   for (let i = 0; i < n; i++) {
     const o = ops[opc[i]!]!;
+    if (o >= 0) opRows[o]!++;
     const a = agents[agc[i]!]!;
     if (a < 0) bad(i, 'agent', notOnPlatform(model, b.dictionary('agent')[agc[i]!]!));
     const tsi = ts[i]!;

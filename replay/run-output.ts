@@ -165,6 +165,8 @@ export interface RunSummary {
    * kind, (device, stream) queues, CPU threads, and the latest observed end in the trace (the span
    * the source recorded, to set beside `end_ns`).
    */
+  /** trace rows replayed per op (`read`, `kernel`, `obs_migrate`, …; ops with no rows left out). Absent in runs written before it existed */
+  trace_ops?: Record<string, number>;
   stream_order?: { kernels: number; copies: number; memsets: number; streams: number; cpu_threads: number; observed_end_ns: number };
 }
 

@@ -44,6 +44,7 @@ export const runSummarySchema = z.object({
   hazards: num,
   unmapped_rows: num.optional(),
   events_by_kind: z.record(z.string(), countBytes).optional(),
+  trace_ops: z.record(z.string(), num).optional(),
   stream_order: z.object({ kernels: num, copies: num, memsets: num, streams: num, cpu_threads: num, observed_end_ns: num }).optional(),
 });
 

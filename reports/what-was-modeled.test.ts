@@ -41,10 +41,29 @@ describe('whatWasModeled', () => {
     expect(s.events_by_kind?.copy).toEqual({ count: 3, bytes: 4 * MiB });
   });
 
-  it('a managed-memory kernel: the UVM model had work, so only the P2P sentence remains', async () => {
-    // vecadd over 4 pages of managed x and y: the GPU faults them in (migrations > 0)
+  it('a managed-memory kernel: the UVM model had work; the trace observed nothing to check it against', async () => {
+    // vecadd over 4 pages of managed x and y: the GPU faults them in (migrations > 0). The synthetic
+    // rows are accesses only: no obs_migrate / obs_fault row, so the observed sentence says so.
     const s = await run('vecadd', vecaddRows(4));
     expect(s.migrations.total.count).toBeGreaterThan(0);
-    expect(whatWasModeled(s).map((m) => m.topic)).toEqual(['p2p']);
+    expect(s.trace_ops?.obs_migrate).toBeUndefined();
+    expect(whatWasModeled(s).map((m) => m.topic)).toEqual(['observed', 'p2p']);
+    expect(whatWasModeled(s)[0]!.text).toMatch(/^the trace records no migrations or faults of its own/);
+  });
+
+  it('a trace that records its own migrations and faults says how many', async () => {
+    // One managed 2 MiB object written by the CPU, read by the GPU (the model migrates it), plus two
+    // obs_migrate rows and one obs_fault row as a profiler would record them: 2 migrations, 1 fault.
+    const s = await run('observed', [
+      { ts: 0, op: 'alloc', agent: 'cpu0', addr: BUF, bytes: 2 * MiB, obj: 'x', mem: 'managed' },
+      { ts: 10, op: 'write', agent: 'cpu0', addr: BUF, bytes: 2 * MiB, obj: 'x' },
+      { ts: 20, op: 'read', agent: 'gpu0', addr: BUF, bytes: 2 * MiB, obj: 'x' },
+      { ts: 21, op: 'obs_fault', agent: 'gpu0', addr: BUF, bytes: 4096 },
+      { ts: 22, op: 'obs_migrate', agent: 'cpu0', peer: 'gpu0', addr: BUF, bytes: 4096, cause: 'fault' },
+      { ts: 23, op: 'obs_migrate', agent: 'cpu0', peer: 'gpu0', addr: BUF + 4096, bytes: 61440, cause: 'prefetch' },
+    ]);
+    expect(s.trace_ops).toEqual({ alloc: 1, obs_fault: 1, obs_migrate: 2, read: 1, write: 1 });
+    expect(whatWasModeled(s).find((m) => m.topic === 'observed')?.text)
+      .toBe('the trace records 2 migrations and 1 fault of its own; `hetmem calibrate` compares them with the model.');
   });
 });

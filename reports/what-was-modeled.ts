@@ -8,7 +8,7 @@ import { formatBytes, formatNs } from '../ingest/trace/units.ts';
 import type { RunSummary } from '../replay/run-output.ts';
 
 /** What a sentence is about: the report says each topic once per workload. */
-export type ModeledTopic = 'memory' | 'p2p' | 'unmapped' | 'streams';
+export type ModeledTopic = 'memory' | 'p2p' | 'unmapped' | 'streams' | 'observed';
 
 export interface Modeled {
   topic: ModeledTopic;
@@ -48,6 +48,20 @@ export function whatWasModeled(s: RunSummary): Modeled[] {
         ? `${count(s.remote.count, 'remote access', 'remote accesses')} (${formatBytes(s.remote.bytes)}) were served over the platform's links`
         : linkBytes > 0 ? `the platform's links carried ${formatBytes(linkBytes)}` : 'no link carried any traffic';
     out.push({ topic: 'memory', text: `no managed or HMM memory was touched: the UVM/HMM model had nothing to migrate; ${carried}.` });
+  }
+  const ops = s.trace_ops;
+  if (ops && s.migrations.total.count + s.faults.gpu + s.faults.cpu > 0) {
+    // The model migrated or faulted: say whether the trace itself recorded what the real driver did,
+    // i.e. whether these numbers can be checked against the machine the trace came from.
+    const observed = (ops.obs_migrate ?? 0) + (ops.obs_fault ?? 0);
+    out.push({
+      topic: 'observed',
+      text: observed === 0
+        ? 'the trace records no migrations or faults of its own, so nothing here checks the modeled ones against a real machine; ' +
+          '`hetmem calibrate` does, on a profile that records them (nsys unified-memory rows, nvprof, the UVM fault log, ftrace migrate lines).'
+        : `the trace records ${count(ops.obs_migrate ?? 0, 'migration', 'migrations')} and ${count(ops.obs_fault ?? 0, 'fault', 'faults')} of its own; ` +
+          '`hetmem calibrate` compares them with the model.',
+    });
   }
   if (s.p2p.peer_maps + s.p2p.fallbacks + s.p2p.refused === 0) {
     out.push({ topic: 'p2p', text: 'no peer mappings: the BAR/P2P model had nothing to map, so the BAR size does not matter here.' });

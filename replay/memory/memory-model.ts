@@ -177,4 +177,5 @@ export class MemoryModel {
   get hazards(): number { return this.modelStats.hazards; }
   get barFullNs(): readonly number[] { return this.modelStats.barFullNs; }
   get streamOrder(): ModelStats['streamOrder'] { return this.modelStats.streamOrder; }
+  get opRows(): Float64Array { return this.modelStats.opRows; }
 }

@@ -1,4 +1,5 @@
 /** The model's counters that summary.json reports (run-output.ts RunSummary) beside the event totals. */
+import { OPS } from '../../ingest/trace/schema.ts';
 
 export interface ModelCounters {
   gpuFaults: number; cpuFaults: number; gpuBatches: number; batchServiceNs: number;
@@ -25,6 +26,8 @@ export class ModelStats {
   readonly devobj = { cpu_faults: 0, pte_zaps: 0, moves: 0, move_bytes: 0 };
   /** hazard events (summary `hazards`) */
   hazards = 0;
+  /** trace rows replayed, per op (index = OPS order; summary `trace_ops`) */
+  readonly opRows = new Float64Array(OPS.length);
   /** what a stream-ordered replay scheduled (summary `stream_order`); null when the trace has no streams */
   streamOrder: StreamOrderStats | null = null;
   /** per GPU: ns the BAR aperture had no room for the next request (summary `bar.full_ns`) */

@@ -2,6 +2,7 @@
  * summary.json (run-output.ts RunSummary): the event totals counted by the event log, the model's
  * counters and the link accounting. Keys of every record are sorted, so the JSON is byte-stable.
  */
+import { OPS } from '../../ingest/trace/schema.ts';
 import type { MemoryModel } from '../memory/memory-model.ts';
 import type { CountBytes, LinkDirectionSummary, RunSummary } from '../run-output.ts';
 import type { Timeline } from './timeline.ts';
@@ -64,6 +65,7 @@ export function buildSummary(model: MemoryModel, timeline: Timeline, trace: { ro
     hazards: model.hazards,
     unmapped_rows: s.unmappedRows,
     events_by_kind: sortKeys(byKind),
+    trace_ops: Object.fromEntries(OPS.map((o, i) => [o, model.opRows[i]!] as const).filter(([, n]) => n > 0).sort(([x], [y]) => (x < y ? -1 : 1))),
     ...(model.streamOrder ? { stream_order: { ...model.streamOrder } } : {}),
   };
 }
