@@ -59,8 +59,8 @@ describe('whatWasModeled', () => {
       { ts: 10, op: 'write', agent: 'cpu0', addr: BUF, bytes: 2 * MiB, obj: 'x' },
       { ts: 20, op: 'read', agent: 'gpu0', addr: BUF, bytes: 2 * MiB, obj: 'x' },
       { ts: 21, op: 'obs_fault', agent: 'gpu0', addr: BUF, bytes: 4096 },
-      { ts: 22, op: 'obs_migrate', agent: 'cpu0', peer: 'gpu0', addr: BUF, bytes: 4096, cause: 'fault' },
-      { ts: 23, op: 'obs_migrate', agent: 'cpu0', peer: 'gpu0', addr: BUF + 4096, bytes: 61440, cause: 'prefetch' },
+      { ts: 22, op: 'obs_migrate', agent: 'cpu0', peer: 'gpu0', addr: BUF, bytes: 4096 },
+      { ts: 23, op: 'obs_migrate', agent: 'cpu0', peer: 'gpu0', addr: BUF + 4096, bytes: 61440 },
     ]);
     expect(s.trace_ops).toEqual({ alloc: 1, obs_fault: 1, obs_migrate: 2, read: 1, write: 1 });
     expect(whatWasModeled(s).find((m) => m.topic === 'observed')?.text)
