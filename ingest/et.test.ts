@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../common/bad-input.ts';
+import { realTraces } from '../common/testing/requirements.ts';
 import { tempFileWriter } from '../fixtures/ingest/temp-files.ts';
 import { CollectingSink, quietContext } from '../fixtures/ingest/collecting-sink.ts';
 import { gpuBytes, loadEt, peakLiveGpuBytes, storageExtents, tensorsOf, type EtNodeJson } from '../fixtures/ingest/et-json.ts';
@@ -17,7 +18,7 @@ import { META } from './trace/schema.ts';
 import { VA_BLOCK_SIZE } from './trace/units.ts';
 import type { TraceRow } from './trace/writer.ts';
 
-const ET = new URL('../../shared/traces/pytorch-et/', import.meta.url).pathname;
+const ET = realTraces.file('pytorch-et') + '/';
 const SIMPLE_ADD = [ET + 'hta/benchmark_simple_add_et.json.gz', ET + 'hta/benchmark_simple_add_trace.json.gz'] as const;
 const LINEAR = [ET + 'param/linear_et.json.gz', ET + 'param/linear_kineto.json.gz'] as const;
 const tmp = mkdtempSync(join(tmpdir(), 'hetmem-et-'));
@@ -87,7 +88,7 @@ function expectAllocationsMatchJson(sink: CollectingSink, nodes: readonly EtNode
   });
 }
 
-describe('ET with its Kineto trace', () => {
+realTraces.describe('ET with its Kineto trace', () => {
   it('benchmark_simple_add: the four GPU ops read and write what their tensors say (by hand)', async () => {
     const sink = await read(SIMPLE_ADD);
     // From the JSON by hand: aten::uniform_ (nodes 8, 13) fill one 256×256 float tensor each (65536 × 4
@@ -137,7 +138,7 @@ describe('ET with its Kineto trace', () => {
   });
 });
 
-describe('ET alone (nominal kernels in op order)', () => {
+realTraces.describe('ET alone (nominal kernels in op order)', () => {
   /**
    * Ops that get a nominal kernel, recomputed top-down by recursion over the children: an op "does
    * work" when it has a CUDA tensor and a schema, is not a view (returns `Tensor(a)` without `!`), a metadata query
@@ -187,7 +188,7 @@ describe('bad input', () => {
   const write = tempFileWriter(tmp);
   const node = (extra: string) => `{"name": "aten::add", "id": 5, "rf_id": 1, "parent": 1, ${extra}"inputs": [[1,2,0,4,4,"cuda:0"]], "input_types": ["Tensor(float)"], "outputs": [], "output_types": []}`;
 
-  it('a Kineto trace alone is not an ET', async () => {
+  realTraces.it('a Kineto trace alone is not an ET', async () => {
     await expect(read([SIMPLE_ADD[1]])).rejects.toThrow(/no Execution Trace/);
   });
 

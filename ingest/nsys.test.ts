@@ -228,7 +228,7 @@ describe('nsys: allocation API calls (cudaMalloc, cudaMallocManaged, cudaFree â€
     return new Map(rows.map((r) => [r.name.replace(/_v\d+$/, ''), r.n]));
   }
 
-  it('report1.sqlite: eleven cudaMalloc and seven cudaFree calls, no size or address recorded, counted with that reason', () => {
+  realTraces.it('report1.sqlite: eleven cudaMalloc and seven cudaFree calls, no size or address recorded, counted with that reason', () => {
     const db = new Database(REPORT1, { readonly: true });
     const calls = allocationCalls(db);
     // the export was captured without --cuda-memory-usage: no memory usage table to take sizes from

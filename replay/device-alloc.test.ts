@@ -4,6 +4,7 @@
  * step's footprint. The footprint comes from the ET JSON (fixtures/ingest/et-json.ts), not from the
  * reader or the model.
  */
+import { realTraces } from '../common/testing/requirements.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +30,8 @@ describe('replayedMemKind', () => {
   });
 });
 
-describe('what-if: param linear step as managed memory', () => {
-  const ET = new URL('../../shared/traces/pytorch-et/param/linear_et.json.gz', import.meta.url).pathname;
+realTraces.describe('what-if: param linear step as managed memory', () => {
+  const ET = realTraces.file('pytorch-et/param/linear_et.json.gz');
   const tmp = mkdtempSync(join(tmpdir(), 'hetmem-device-alloc-'));
   const trace = join(tmp, 'linear.arrow');
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
