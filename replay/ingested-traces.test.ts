@@ -38,6 +38,11 @@ realTraces.describe('replay of ingested real traces', () => {
     const summary = await replay({ trace, platform: 'a100-pcie4', out: run });
     expect(summary.end_ns).toBeGreaterThan(0);
     expect(await copyEvents(run)).toEqual(expected);
+    // Stream order: every GPU op of the JSON (kernel, gpu_memcpy, gpu_memset events, each on a
+    // stream) is scheduled once, and every kernel is one modeled `kernel` event.
+    const count = (cat: string) => doc.traceEvents.filter((e) => e.cat === cat).length;
+    expect(summary.stream_order).toMatchObject({ kernels: count('kernel'), copies: expected.count, memsets: count('gpu_memset') });
+    expect(summary.events_by_kind?.kernel?.count).toBe(count('kernel'));
   });
 
   it('nsys (Fuser report1, H200): every CUPTI memcpy becomes one modeled copy', async () => {
