@@ -3,17 +3,18 @@
  *
  * Rows arrive already in (ts, emission) order, 2048 at a time (DuckDB's vector size, so the staging
  * table's layout does not depend on how the replay chunked its events). Each block is copied into a
- * DuckDB data chunk with `copy_data_to_vector` (STACK.md fast path): the four numbers as DOUBLE, the six
+ * DuckDB data chunk with `copy_data_to_vector` (STACK.md fast path): the four numbers as BIGINT, the six
  * string columns as ENUM codes, one ENUM per kind of string (nulls through the validity mask) — no
  * string is built per row. DuckDB stages the rows in a table that it may spill to its temporary
  * directory under `memory_limit`, then one single-threaded `COPY` without `ORDER BY` (the table's
  * insertion order is the order) writes the Parquet file in the contract's types (run-output.ts
- * EVENT_COLUMNS: BIGINT, and UTF8 strings that read back as VARCHAR).
+ * EVENT_COLUMNS: BIGINT, and UTF8 strings that read back as VARCHAR) with no conversion left to do.
  */
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, type DuckDBConnection } from '@duckdb/node-api';
 import { EventColumns, type EventSource } from '../event-columns.ts';
 import { STRING_GROUPS, type GroupDictionary, type StringGroup } from '../events.ts';
+import { int64Words } from './int64-words.ts';
 import { copyToParquet } from './parquet.ts';
 
 const BLOCK = 2048;
@@ -32,20 +33,29 @@ export async function writeEventsParquet(
   // UTF8 strings from their codes, so VARCHAR readers see VARCHAR, and no string is hashed per row.
   const members = (g: StringGroup) => (dicts[g].strings.length ? dicts[g].strings : ['']);
   for (const g of STRING_GROUPS) await conn.run(`CREATE TYPE hetmem_${g} AS ENUM (${members(g).map(sqlString).join(', ')})`);
-  await conn.run(`CREATE TABLE ev (ts DOUBLE, dur DOUBLE, kind hetmem_kind, agent hetmem_agent, src hetmem_mem, dst hetmem_mem,
-    addr DOUBLE, bytes DOUBLE, cause hetmem_cause, obj hetmem_obj)`);
+  // The numbers are staged as BIGINT already (int64words below), so the COPY converts nothing.
+  await conn.run(`CREATE TABLE ev (ts BIGINT, dur BIGINT, kind hetmem_kind, agent hetmem_agent, src hetmem_mem, dst hetmem_mem,
+    addr BIGINT, bytes BIGINT, cause hetmem_cause, obj hetmem_obj)`);
   // One data chunk, built on logical types made once and reset after each append (node-api's
   // DuckDBDataChunk.create would rebuild every ENUM type per chunk).
-  const dbl = duckdb.create_logical_type(duckdb.Type.DOUBLE);
+  const big = duckdb.create_logical_type(duckdb.Type.BIGINT);
   const en = Object.fromEntries(STRING_GROUPS.map((g) => [g, duckdb.create_enum_type(members(g))])) as Record<StringGroup, duckdb.LogicalType>;
-  const chunk = new DuckDBDataChunk(duckdb.create_data_chunk([dbl, dbl, en.kind, en.agent, en.mem, en.mem, dbl, dbl, en.cause, en.obj]));
+  const chunk = new DuckDBDataChunk(duckdb.create_data_chunk([big, big, en.kind, en.agent, en.mem, en.mem, big, big, en.cause, en.obj]));
   // DuckDB stores an ENUM of up to 255 members in 1 byte, up to 65535 in 2, else 4.
   const codeArray = (g: StringGroup) => { const n = members(g).length; return n <= 255 ? new Uint8Array(BLOCK) : n <= 65535 ? new Uint16Array(BLOCK) : new Uint32Array(BLOCK); };
   const validity = new Uint8Array(BLOCK / 8);
   const block = new EventColumns(BLOCK);
   const appender = await conn.createAppender('ev');
-  const put = (k: number, data: Float64Array, n: number) => {
-    duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk.chunk, k), 0, data.buffer as ArrayBuffer, data.byteOffset, n * 8);
+  const words = new Int32Array(BLOCK * 2);
+  /** Column `k` from doubles as int64 (NaN = null, through the validity mask when `nullable`). */
+  const put = (k: number, data: Float64Array, n: number, nullable = false) => {
+    const vector = duckdb.data_chunk_get_vector(chunk.chunk, k);
+    const nulls = int64Words(data, n, words, nullable ? validity : null);
+    duckdb.copy_data_to_vector(vector, 0, words.buffer as ArrayBuffer, 0, n * 8);
+    if (nullable) {
+      duckdb.vector_ensure_validity_writable(vector);
+      duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer as ArrayBuffer, 0, Math.ceil(n / 8));
+    } else if (nulls > 0) throw new Error(`event column ${k} holds ${nulls} non-numbers`);
   };
   /** Column `k` of group `g` from string ids: codes, and the validity mask (-1 = null). */
   const stringColumn = (k: number, g: StringGroup) => {
@@ -72,7 +82,7 @@ export async function writeEventsParquet(
     for (let n = source.fill(block); n > 0; n = source.fill(block)) {
       put(0, block.ts, n); put(1, block.dur, n);
       kind(block.kind, n); agent(block.agent, n); src(block.src, n); dst(block.dst, n);
-      put(6, block.addr, n); put(7, block.bytes, n);
+      put(6, block.addr, n, true); put(7, block.bytes, n);
       cause(block.cause, n); obj(block.obj, n);
       duckdb.data_chunk_set_size(chunk.chunk, n);
       appender.appendDataChunk(chunk);
@@ -83,8 +93,7 @@ export async function writeEventsParquet(
   } finally {
     appender.closeSync();
   }
-  await copyToParquet(conn, `SELECT CAST(ts AS BIGINT) AS ts, CAST(dur AS BIGINT) AS dur, kind, agent, src, dst,
-    CASE WHEN isnan(addr) THEN NULL ELSE CAST(addr AS BIGINT) END AS addr, CAST(bytes AS BIGINT) AS bytes, cause, obj FROM ev`, path);
+  await copyToParquet(conn, 'SELECT ts, dur, kind, agent, src, dst, addr, bytes, cause, obj FROM ev', path);
   await conn.run('DROP TABLE ev');
   for (const g of STRING_GROUPS) await conn.run(`DROP TYPE hetmem_${g}`);
   return rows;
