@@ -43,6 +43,9 @@ export interface MigratorParts {
   beforeMappedMove: BeforeMappedMove | null;
 }
 
+/** Runs at least this long are written with `TypedArray.fill` (a native fill beats the loop from here). */
+const BULK_PAGES = 16;
+
 export class Migrator implements PageMover {
   private readonly one = new Uint8Array(PAGES_PER_BLOCK);
   private readonly victimMask = new Uint8Array(PAGES_PER_BLOCK);
@@ -116,16 +119,28 @@ export class Migrator implements PageMover {
     // Eviction skips thrashing detection ("we cannot take the VA space lock", `thrashing_event_cb`,
     // uvm_perf_thrashing.c): it does not count as the page's last migration.
     const thrashEvent = cause !== this.x.ids.cause.eviction;
-    for (let k = p; k < p + n; k++) {
-      // Every other copy and remote mapping of the page is invalidated (§1.3: unmapped during migration).
-      const d = s.dup[k]!;
-      if (d) for (let m = 0; m < M; m++) if (d & (1 << m)) { s.held[b * M + m]!--; residentLog.push(start, m, -PAGE_SIZE); }
-      s.dup[k] = 0;
-      s.remote[k] = 0;
-      s.flags[k]! &= ~FLAG_CPU_UNMAPPED;
-      s.loc[k] = dst + 1;
-      if (thrashEvent) s.lastMigrate[k] = t;
-      s.readyAt[k] = end;
+    const q = p + n;
+    // Every other copy and remote mapping of the page is invalidated (§1.3: unmapped during migration).
+    if (s.everDuplicated) {
+      for (let k = p; k < q; k++) {
+        const d = s.dup[k]!;
+        if (d) for (let m = 0; m < M; m++) if (d & (1 << m)) { s.held[b * M + m]!--; residentLog.push(start, m, -PAGE_SIZE); }
+        s.dup[k] = 0;
+      }
+    }
+    for (let k = p; k < q; k++) s.flags[k]! &= ~FLAG_CPU_UNMAPPED;
+    if (n >= BULK_PAGES) {
+      s.remote.fill(0, p, q);
+      s.loc.fill(dst + 1, p, q);
+      if (thrashEvent) s.lastMigrate.fill(t, p, q);
+      s.readyAt.fill(end, p, q);
+    } else {
+      for (let k = p; k < q; k++) {
+        s.remote[k] = 0;
+        s.loc[k] = dst + 1;
+        if (thrashEvent) s.lastMigrate[k] = t;
+        s.readyAt[k] = end;
+      }
     }
     s.held[b * M + src]! -= n;
     s.held[b * M + dst]! += n;
@@ -167,6 +182,7 @@ export class Migrator implements PageMover {
       const end = links.transfer(index.memPath(src, dst), t, bytes, this.x.transferFixed);
       this.x.events.emit(links.lastStart, end - links.lastStart, this.x.ids.kind.duplicate, index.agentEventId[agent]!, index.memEventId[src]!,
         index.memEventId[dst]!, this.x.pages.pageAddr(base + i), bytes, this.x.ids.cause.fault, this.x.pages.objOfPage(base + i));
+      s.everDuplicated = true;
       for (let k = base + i; k < base + j; k++) { s.dup[k]! |= 1 << dst; if (end > s.readyAt[k]!) s.readyAt[k] = end; }
       s.held[b * s.memories + dst]! += j - i;
       this.x.residentLog.push(end, dst, bytes);

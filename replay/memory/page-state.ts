@@ -46,6 +46,9 @@ export class PageState {
    * so a fault then skips the per-page pin test */
   pinHorizon = -Infinity;
   readyAt = new Float64Array(0);
+  /** whether any page ever got a read duplicate (migrator.ts duplicateMasked): while false, every
+   * `dup` entry is 0 and a move skips clearing them page by page */
+  everDuplicated = false;
   /** id of the fault batch a page was last queued in (coalescing, §2.2 step 2) */
   batchMark = new Int32Array(0);
   // per block
