@@ -139,9 +139,8 @@ export class FaultService {
         const th = this.thrash;
         const anyPin = s.pinHorizon > t0; // else no page is thrash-pinned at t0 (page-state.ts)
         if (anyPin) for (let i = 0; i < PAGES_PER_BLOCK; i++) th[i] = s.pinUntil[base + i]! > t0 ? 1 : 0;
-        else th.fill(0);
         const prefetcher = this.x.prefetcher;
-        prefetcher.compute(r, f, th, s.blockFirst[b]!, s.blockOuter[b]!, this.prefetch);
+        prefetcher.compute(r, f, anyPin ? th : null, s.blockFirst[b]!, s.blockOuter[b]!, this.prefetch);
         const pf = this.prefetch;
         // "On first touch at the preferred location, the whole block is prefetched" (§2.4).
         const firstTouchFill = firstTouchAtPreferred && prefetcher.enabled;

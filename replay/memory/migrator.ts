@@ -247,20 +247,19 @@ export class Migrator implements PageMover {
           if (s.dup[p]! & (1 << mem)) { s.dup[p]! &= ~(1 << mem); s.held[v * M + mem]!--; residentLog.push(t, mem, -PAGE_SIZE); }
         }
       }
+      // Eviction makes managed pages resident in system memory without CPU mappings: it "cannot take
+      // this block's VA space or mmap_lock locks" (`uvm_va_block_evict_chunks`, uvm_va_block.c), so
+      // the CPU's next touch faults to map them (fault-service.ts cpuFault). HMM eviction goes through
+      // migrate_vma, which installs the CPU PTEs (§1.3), so HMM pages stay mapped.
+      const unmap = !isHmm(this.x.map.memKind[s.blockAlloc[v]!]!);
       const fw = this.maskWords.of(f);
       for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!;) {
         if (!f[i]) { i = nextSet(f, fw, i + 1, s.blockOuter[v]!); continue; }
         let j = i + 1;
         while (j < s.blockOuter[v]! && f[j]) j++;
         evictEnd = Math.max(evictEnd, this.move(t, gpuAgent, base + i, j - i, mem, home, ids.cause.eviction, ids.kind.migrate));
+        if (unmap) for (let k = base + i; k < base + j; k++) s.flags[k]! |= FLAG_CPU_UNMAPPED; // after move, which clears it
         i = j;
-      }
-      // Eviction makes managed pages resident in system memory without CPU mappings: it "cannot take
-      // this block's VA space or mmap_lock locks" (`uvm_va_block_evict_chunks`, uvm_va_block.c), so
-      // the CPU's next touch faults to map them (fault-service.ts cpuFault). HMM eviction goes through
-      // migrate_vma, which installs the CPU PTEs (§1.3), so HMM pages stay mapped.
-      if (!isHmm(this.x.map.memKind[s.blockAlloc[v]!]!)) {
-        for (let i = s.blockFirst[v]!; i < s.blockOuter[v]!; i++) if (f[i]) s.flags[base + i]! |= FLAG_CPU_UNMAPPED;
       }
       this.x.migrated.discard();
       this.x.events.emit(t, evictEnd - t, ids.kind.evict, index.agentEventId[gpuAgent]!, index.memEventId[mem]!, index.memEventId[home]!,
