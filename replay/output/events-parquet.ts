@@ -6,7 +6,7 @@
  * DuckDB data chunk with `copy_data_to_vector` (STACK.md fast path): the four numbers as BIGINT, the six
  * string columns as ENUM codes, one ENUM per kind of string (nulls through the validity mask) — no
  * string is built per row. DuckDB stages the rows in a table that it may spill to its temporary
- * directory under `memory_limit`, then one single-threaded `COPY` without `ORDER BY` (the table's
+ * directory under `memory_limit`, then one `COPY` without `ORDER BY` (the table's
  * insertion order is the order) writes the Parquet file in the contract's types (run-output.ts
  * EVENT_COLUMNS: BIGINT, and UTF8 strings that read back as VARCHAR) with no conversion left to do.
  */
@@ -15,7 +15,7 @@ import { DuckDBDataChunk, type DuckDBConnection } from '@duckdb/node-api';
 import { EventColumns, type EventSource } from '../event-columns.ts';
 import { STRING_GROUPS, type GroupDictionary, type StringGroup } from '../events.ts';
 import { int64Words } from './int64-words.ts';
-import { copyToParquet } from './parquet.ts';
+import { copyToParquet, WRITE_THREADS } from './parquet.ts';
 
 const BLOCK = 2048;
 
@@ -23,10 +23,11 @@ const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /**
  * Writes every row of `source` to `path`; string ids are mapped through the dictionary of their
- * column's group (events.ts `dictionaries()`). Returns the row count.
+ * column's group (events.ts `dictionaries()`). `threads`: DuckDB threads for the COPY (parquet.ts
+ * WRITE_THREADS; the bytes are the same for any count). Returns the row count.
  */
 export async function writeEventsParquet(
-  conn: DuckDBConnection, source: EventSource, dicts: Readonly<Record<StringGroup, GroupDictionary>>, path: string,
+  conn: DuckDBConnection, source: EventSource, dicts: Readonly<Record<StringGroup, GroupDictionary>>, path: string, threads = WRITE_THREADS,
 ): Promise<number> {
   // One ENUM per group, its members the strings the kept rows use (an empty group gets one unused
   // member: an ENUM cannot be empty). The ENUM columns go to Parquet as they are — DuckDB writes them as
@@ -93,7 +94,7 @@ export async function writeEventsParquet(
   } finally {
     appender.closeSync();
   }
-  await copyToParquet(conn, 'SELECT ts, dur, kind, agent, src, dst, addr, bytes, cause, obj FROM ev', path);
+  await copyToParquet(conn, 'SELECT ts, dur, kind, agent, src, dst, addr, bytes, cause, obj FROM ev', path, threads);
   await conn.run('DROP TABLE ev');
   for (const g of STRING_GROUPS) await conn.run(`DROP TYPE hetmem_${g}`);
   return rows;

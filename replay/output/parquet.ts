@@ -2,11 +2,11 @@
  * Columnar typed arrays → Parquet through embedded DuckDB (STACK.md fast path): columns are copied
  * into DuckDB data chunks with `copy_data_to_vector` (no value objects), appended to a temporary
  * table, then `COPY (SELECT …) TO 'x.parquet'` writes the file. Strings travel as integer ids plus a
- * small id → string table joined in SQL. Single-threaded COPY with a fixed row-group size, so the
- * same rows in the same order give the same bytes. (Events take events-parquet.ts, which streams.)
+ * small id → string table joined in SQL. The COPY has a fixed row-group size, so the same rows in the
+ * same order give the same bytes (on more than one thread only where WRITE_THREADS says so). (Events take events-parquet.ts, which streams.)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DuckDBDoubleType, DuckDBIntegerType, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -20,6 +20,20 @@ const CHUNK = 2048; // DuckDB's standard vector size
  * own (removed on close), so a run of any size is written in bounded memory.
  */
 export const DUCKDB_MEMORY_LIMIT = '256MB';
+
+/**
+ * DuckDB threads for a COPY that only scans one staged table (events.parquet): it compresses row
+ * groups in parallel and writes them in order, and the bytes do not depend on the count — the table
+ * is appended in order, so each of its row groups but the last holds exactly ROW_GROUP_SIZE rows,
+ * DuckDB's Parquet batch copy takes such a batch as one row group unchanged (`PhysicalFixedBatchCopy`,
+ * `CorrectSizeForBatch`) and flushes batches in batch-index order. A COPY whose SELECT joins (the
+ * timeline's string lookups) regroups rows by thread timing, so every other COPY runs on one thread.
+ * At most 4, at most the machine's cores.
+ */
+export const WRITE_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+
+/** Rows per Parquet row group; DuckDB's own table row-group size, so a staged table's row groups map 1:1. */
+const ROW_GROUP_SIZE = 122880;
 
 export async function openDuckDb(): Promise<{ conn: DuckDBConnection; close(): void }> {
   const scratch = mkdtempSync(join(tmpdir(), 'hetmem-duckdb-'));
@@ -65,7 +79,15 @@ export async function loadStrings(conn: DuckDBConnection, table: string, strings
   appender.closeSync();
 }
 
-/** Writes the result of `select` to a Parquet file. */
-export async function copyToParquet(conn: DuckDBConnection, select: string, path: string): Promise<void> {
-  await conn.run(`COPY (${select}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+/**
+ * Writes the result of `select` to a Parquet file. `threads` > 1 only for a SELECT that scans one
+ * table appended in order (see WRITE_THREADS); the connection is left at one thread.
+ */
+export async function copyToParquet(conn: DuckDBConnection, select: string, path: string, threads = 1): Promise<void> {
+  if (threads !== 1) await conn.run(`SET threads = ${threads}`);
+  try {
+    await conn.run(`COPY (${select}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`);
+  } finally {
+    if (threads !== 1) await conn.run('SET threads = 1');
+  }
 }
