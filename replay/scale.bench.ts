@@ -8,8 +8,8 @@
  *    (4 GiB), device memory 1 GiB = 25 % of the footprint (a100-pcie4 with gpu0.memory=1GiB): the
  *    cache-simulator stream. For scale: libCacheSim's LRU (C, `cachesim … oracleGeneral LRU 262144
  *    --ignore-obj-size 1`, commit aa0fc40, built outside this repository) replays the same page stream
- *    at 1.31 M req/s (1 M) and 2.06 M req/s (10 M) whole process on this machine kind (2 cores), with
- *    a miss ratio of 0.785 / 0.754; hetmem's model misses far more often on it, because a GPU VA block
+ *    at 1.3–1.6 M req/s (1 M) and 2.1–2.2 M req/s (10 M) whole process on this machine kind (2 cores),
+ *    with a miss ratio of 0.785 / 0.754; hetmem's model misses far more often on it, because a GPU VA block
  *    takes a whole 2 MiB root chunk however few of its pages are resident (memory/eviction.ts);
  *  - vecadd-2^32: `synth vecadd --n 4294967296` (25.2 M rows) on h100-pcie5, the streaming case;
  *  - gpu-kernel-1.5x: `synth gpu-kernel`, 2 buffers random rw, 3 kernels, 1.5 × a 4 GiB device memory
